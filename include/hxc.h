@@ -1,0 +1,278 @@
+/*
+ * hxc: an HTTP/2-first HTTPS client library.
+ *
+ * One public header. It pulls in neither BearSSL nor nghttp2.
+ *
+ * Lifetime rules, stated once:
+ *  - Objects returned by *_new() are owned by the caller and freed with the
+ *    matching *_free(). *_free(NULL) is a no-op.
+ *  - Option structs are filled by their *_init() function; a zero field means
+ *    "the default". Strings and arrays given in options are COPIED by the
+ *    function that takes the options struct, unless the field's comment says
+ *    "linked" (then it must outlive the object it was given to).
+ *  - Strings returned by accessor functions live as long as the object they
+ *    were read from.
+ *  - An hxc_error is caller-owned. On failure a function fills it (when the
+ *    pointer is not NULL) with the code, a raw detail (BearSSL error, nghttp2
+ *    error, errno...) and a message in words naming the cause. There is no
+ *    global error state.
+ *  - A call that returns an error never invokes its callbacks afterwards.
+ *  - Nothing is thread-safe across threads; one client is driven by one
+ *    thread (the library itself never starts threads).
+ */
+#ifndef HXC_H
+#define HXC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define HXC_VERSION_STRING "0.1.0"
+
+#if defined(_WIN32)
+#define HXC_API
+#elif defined(__GNUC__)
+#define HXC_API __attribute__((visibility("default")))
+#else
+#define HXC_API
+#endif
+
+/*
+ * Status codes: stable values grouped by range. Never renumber; a retired
+ * code keeps its value. X(name, value, message).
+ *   0        success
+ *   1-99     usage / configuration / local files
+ *   100-199  network and DNS
+ *   200-299  TLS
+ *   300-399  certificate verification
+ *   400-499  HTTP/2
+ *   500-599  HTTP
+ *   900-999  internal
+ */
+#define HXC_STATUS_LIST(X)                                                        \
+    X(HXC_OK, 0, "success")                                                       \
+    X(HXC_E_INVALID_ARGUMENT, 1, "invalid argument")                              \
+    X(HXC_E_URL, 2, "malformed URL")                                              \
+    X(HXC_E_UNSUPPORTED_SCHEME, 3, "unsupported URL scheme")                      \
+    X(HXC_E_NOMEM, 4, "out of memory")                                            \
+    X(HXC_E_FILE_READ, 5, "cannot read file")                                     \
+    X(HXC_E_FILE_WRITE, 6, "cannot write file")                                   \
+    X(HXC_E_CONFIG, 7, "invalid configuration")                                   \
+    X(HXC_E_CALLBACK_ABORT, 8, "aborted by callback")                             \
+    X(HXC_E_DNS, 100, "could not resolve host name")                              \
+    X(HXC_E_CONNECT, 101, "could not connect to host")                            \
+    X(HXC_E_TIMEOUT_CONNECT, 102, "connect timed out")                            \
+    X(HXC_E_TIMEOUT_READ, 103, "read timed out")                                  \
+    X(HXC_E_TIMEOUT_WRITE, 104, "write timed out")                                \
+    X(HXC_E_TIMEOUT_TOTAL, 105, "transfer exceeded its total time limit")         \
+    X(HXC_E_SEND, 106, "failed sending data to the peer")                         \
+    X(HXC_E_RECV, 107, "failed receiving data from the peer")                     \
+    X(HXC_E_CONN_CLOSED, 108, "connection closed unexpectedly")                   \
+    X(HXC_E_TLS_HANDSHAKE, 200, "TLS handshake failed")                           \
+    X(HXC_E_TLS_ALERT, 201, "TLS alert received from the peer")                   \
+    X(HXC_E_TLS_PROTOCOL, 202, "TLS protocol error")                              \
+    X(HXC_E_TLS_TRUNCATED, 203, "TLS connection truncated (no close_notify)")     \
+    X(HXC_E_TLS_NO_RANDOM, 204, "no entropy source for TLS")                      \
+    X(HXC_E_TLS_ALPN, 205, "TLS application protocol negotiation failed")         \
+    X(HXC_E_CERT_UNTRUSTED, 300, "certificate chain not trusted")                 \
+    X(HXC_E_CERT_HOSTNAME, 301, "certificate hostname mismatch")                  \
+    X(HXC_E_CERT_EXPIRED, 302, "certificate expired")                             \
+    X(HXC_E_CERT_NOT_YET_VALID, 303, "certificate not yet valid")                 \
+    X(HXC_E_CERT_USAGE, 304, "certificate not valid for server authentication")   \
+    X(HXC_E_CERT_WEAK_SIGNATURE, 305, "certificate signed with a weak algorithm") \
+    X(HXC_E_CERT_WEAK_KEY, 306, "certificate key too small")                      \
+    X(HXC_E_CERT_NOT_CA, 307, "issuer certificate is not a CA")                   \
+    X(HXC_E_CERT_PATH_LENGTH, 308, "certificate path length constraint exceeded") \
+    X(HXC_E_CERT_CRITICAL_EXTENSION, 309, "unknown critical certificate extension") \
+    X(HXC_E_CERT_NAME_CONSTRAINTS, 310, "certificate violates name constraints")  \
+    X(HXC_E_CERT_BAD_SIGNATURE, 311, "certificate signature invalid")             \
+    X(HXC_E_CERT_MALFORMED, 312, "malformed certificate")                         \
+    X(HXC_E_CERT_CHAIN_TOO_LONG, 313, "certificate chain too long")               \
+    X(HXC_E_CERT_NO_CHAIN, 314, "server sent no certificate")                     \
+    X(HXC_E_CERT_BAD_NAME, 315, "invalid host name for verification")             \
+    X(HXC_E_CERT_UNSUPPORTED, 316, "unsupported certificate algorithm")           \
+    X(HXC_E_H2_PROTOCOL, 400, "HTTP/2 protocol error")                            \
+    X(HXC_E_H2_STREAM_RESET, 401, "HTTP/2 stream reset by the peer")              \
+    X(HXC_E_H2_GOAWAY, 402, "HTTP/2 connection shut down by the peer (GOAWAY)")   \
+    X(HXC_E_HTTP_PARSE, 500, "malformed HTTP response")                           \
+    X(HXC_E_HTTP_HEADERS_TOO_LARGE, 501, "HTTP response headers too large")       \
+    X(HXC_E_HTTP_TOO_MANY_REDIRECTS, 502, "too many redirects")                   \
+    X(HXC_E_HTTP_STATUS, 503, "HTTP error status")                                \
+    X(HXC_E_HTTP_TRUNCATED, 504, "HTTP response body truncated")                  \
+    X(HXC_E_HTTP_BAD_REDIRECT, 505, "invalid redirect location")                  \
+    X(HXC_E_INTERNAL, 900, "internal error")
+
+typedef enum hxc_status {
+#define HXC_X_ENUM(name, value, msg) name = value,
+    HXC_STATUS_LIST(HXC_X_ENUM)
+#undef HXC_X_ENUM
+} hxc_status;
+
+/* Category of a status code (its range), for mapping to exit codes. */
+typedef enum hxc_category {
+    HXC_CAT_OK = 0,
+    HXC_CAT_USAGE = 1,
+    HXC_CAT_NETWORK = 2,
+    HXC_CAT_TLS = 3,
+    HXC_CAT_CERTIFICATE = 4,
+    HXC_CAT_HTTP2 = 5,
+    HXC_CAT_HTTP = 6,
+    HXC_CAT_INTERNAL = 9
+} hxc_category;
+
+typedef struct hxc_error {
+    hxc_status code;
+    long detail;        /* raw cause: BearSSL err, nghttp2 err, errno, HTTP status... */
+    char message[256];  /* full sentence, e.g. "certificate verify failed for 'x': ..." */
+} hxc_error;
+
+HXC_API const char *hxc_strerror(hxc_status code);    /* "certificate expired" */
+HXC_API const char *hxc_status_name(hxc_status code); /* "HXC_E_CERT_EXPIRED" */
+HXC_API hxc_category hxc_status_category(hxc_status code);
+
+/* ------------------------------------------------------------------ */
+/* Version information                                                 */
+
+typedef struct hxc_version_info {
+    const char *hxc;          /* "0.1.0" */
+    const char *bearssl;      /* BearSSL version the library was built with */
+    const char *nghttp2;      /* nghttp2 runtime version */
+    const char *llhttp;       /* llhttp version */
+    const char *certifi;      /* version of the embedded certifi bundle */
+    size_t trust_anchors;     /* number of embedded trust anchors */
+} hxc_version_info;
+
+HXC_API void hxc_version(hxc_version_info *out);
+
+/* ------------------------------------------------------------------ */
+/* Client                                                              */
+
+typedef struct hxc_client hxc_client;
+typedef struct hxc_response hxc_response;
+
+typedef struct hxc_header {
+    const char *name;
+    const char *value;
+} hxc_header;
+
+/* --resolve HOST:PORT:ADDR: connect to ADDR when the URL names HOST:PORT. */
+typedef struct hxc_resolve {
+    const char *host;
+    unsigned port;
+    const char *address; /* IPv4 or IPv6 literal */
+} hxc_resolve;
+
+typedef enum hxc_http_version_pref {
+    HXC_HTTP_AUTO = 0, /* ALPN offers h2 then http/1.1 (default) */
+    HXC_HTTP_1_1 = 1,  /* ALPN offers only http/1.1 */
+    HXC_HTTP_2 = 2     /* same offer as AUTO; kept for --http2 */
+} hxc_http_version_pref;
+
+/* Kinds of debug events (the CLI's -v). */
+typedef enum hxc_debug_kind {
+    HXC_DEBUG_INFO = 0,       /* "* " lines: connecting, TLS details, ALPN */
+    HXC_DEBUG_HEADER_OUT = 1, /* "> " request header lines */
+    HXC_DEBUG_HEADER_IN = 2   /* "< " response header lines */
+} hxc_debug_kind;
+
+typedef void (*hxc_debug_fn)(void *user, hxc_debug_kind kind, const char *text);
+
+typedef struct hxc_client_options {
+    int insecure;               /* 1: verify off (no chain, expiry or name checks) */
+    const char *cafile;         /* PEM/DER bundle replacing the embedded roots (copied; read at hxc_client_new) */
+    hxc_http_version_pref http_version;
+    int follow_redirects;       /* 0 (default): off, as in HTTPX */
+    int max_redirects;          /* 0 = default 20; -1 = none allowed */
+    long connect_timeout_ms;    /* TCP + TLS handshake; 0 = default 30000; -1 = none */
+    long read_timeout_ms;       /* max wait for any incoming byte; 0 = default 30000; -1 = none */
+    long write_timeout_ms;      /* max wait to send; 0 = default 30000; -1 = none */
+    long total_timeout_ms;      /* whole transfer incl. redirects; 0 = none */
+    const hxc_resolve *resolve; /* copied */
+    size_t nresolve;
+    size_t max_header_bytes;    /* 0 = default 65536 */
+    hxc_debug_fn debug;         /* linked; called from the calling thread */
+    void *debug_user;
+} hxc_client_options;
+
+HXC_API void hxc_client_options_init(hxc_client_options *opts);
+
+/* Creates a client. SSL settings are fixed for its lifetime. Fails (NULL)
+ * with a clear error, e.g. for an unreadable cafile. */
+HXC_API hxc_client *hxc_client_new(const hxc_client_options *opts, hxc_error *err);
+HXC_API void hxc_client_free(hxc_client *client);
+
+/* Body sink: return 0 to continue, non-zero to abort (HXC_E_CALLBACK_ABORT). */
+typedef int (*hxc_body_fn)(void *user, const uint8_t *data, size_t len);
+/* Called once per response head received (also for redirect hops that are
+ * followed); resp is valid only during the call; body not yet available. */
+typedef int (*hxc_head_fn)(void *user, const hxc_response *resp);
+
+typedef struct hxc_request {
+    const char *method;          /* NULL = "GET" (or "POST" when body set) */
+    const char *url;             /* http:// or https:// */
+    const hxc_header *headers;   /* linked for the duration of the call */
+    size_t nheaders;
+    const void *body;            /* linked for the duration of the call */
+    size_t body_len;
+    hxc_head_fn on_head;         /* optional */
+    hxc_body_fn on_body;         /* optional: stream the body instead of buffering it */
+    void *user;
+} hxc_request;
+
+HXC_API void hxc_request_init(hxc_request *req);
+
+/* Performs one request (following redirects if enabled). On success returns
+ * HXC_OK and *out holds the final response (even for 4xx/5xx statuses). */
+HXC_API hxc_status hxc_client_request(hxc_client *client, const hxc_request *req,
+                                      hxc_response **out, hxc_error *err);
+
+/* One-shot GET with default options. */
+HXC_API hxc_status hxc_get(const char *url, hxc_response **out, hxc_error *err);
+
+/* ------------------------------------------------------------------ */
+/* Response                                                            */
+
+typedef struct hxc_tls_info {
+    const char *version;      /* "TLSv1.2" */
+    const char *cipher;       /* "ECDHE-ECDSA-AES128-GCM-SHA256" */
+    const char *alpn;         /* "h2", "http/1.1" or "" */
+    const char *subject;      /* leaf subject, RFC 4514-ish */
+    const char *issuer;       /* leaf issuer */
+    const char *not_after;    /* "2027-01-01 00:00:00 UTC" */
+    const char *not_before;
+    int verified;             /* 0 when verification was off */
+} hxc_tls_info;
+
+HXC_API int hxc_response_status(const hxc_response *resp);
+HXC_API const char *hxc_response_reason(const hxc_response *resp); /* "" for HTTP/2 */
+HXC_API const char *hxc_response_http_version(const hxc_response *resp); /* "HTTP/2", "HTTP/1.1", "HTTP/1.0" */
+HXC_API const char *hxc_response_url(const hxc_response *resp); /* URL this response came from */
+HXC_API size_t hxc_response_header_count(const hxc_response *resp);
+HXC_API int hxc_response_header_at(const hxc_response *resp, size_t i, const char **name,
+                                   const char **value);
+/* First header with this name (case-insensitive) or NULL. */
+HXC_API const char *hxc_response_header(const hxc_response *resp, const char *name);
+/* Buffered body (empty when the request streamed it with on_body). */
+HXC_API const uint8_t *hxc_response_body(const hxc_response *resp, size_t *len);
+HXC_API int hxc_response_redirects(const hxc_response *resp); /* hops followed */
+/* TLS details of the connection (NULL for http://). */
+HXC_API const hxc_tls_info *hxc_response_tls(const hxc_response *resp);
+HXC_API void hxc_response_free(hxc_response *resp);
+
+/* ------------------------------------------------------------------ */
+/* Certificate verification as a tool                                   */
+
+/* Runs exactly the client's certificate verification on a PEM chain file
+ * (leaf first, then intermediates in any order) against the roots in
+ * roots_path (PEM). host is a DNS name or an IP literal. unix_time 0 = now.
+ * HXC_OK when the chain verifies; otherwise the reason in err. */
+HXC_API hxc_status hxc_verify_chain_files(const char *roots_path, const char *chain_path,
+                                          const char *host, int64_t unix_time, hxc_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* HXC_H */

@@ -1,0 +1,483 @@
+/* Command-line parsing for hxc, in curl's vocabulary: short options may be
+ * bundled (-sSL, -sSo FILE, -oFILE), long options take their value as the
+ * next argument or after '=' (--max-time=2). */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+enum opt_id {
+    OPT_OUTPUT, OPT_INCLUDE, OPT_HEAD, OPT_REQUEST, OPT_HEADER, OPT_DATA,
+    OPT_DATA_ASCII, OPT_DATA_BINARY, OPT_DATA_RAW, OPT_SILENT, OPT_SHOW_ERROR,
+    OPT_VERBOSE, OPT_LOCATION, OPT_MAX_REDIRS, OPT_CONNECT_TIMEOUT, OPT_MAX_TIME,
+    OPT_CACERT, OPT_INSECURE, OPT_HTTP1_1, OPT_HTTP2, OPT_RESOLVE, OPT_FAIL,
+    OPT_VERSION, OPT_HELP, OPT_URL
+};
+
+struct opt_def {
+    char short_name;       /* 0 when there is none */
+    const char *long_name; /* without the leading "--" */
+    int has_arg;
+    enum opt_id id;
+};
+
+static const struct opt_def opt_defs[] = {
+    {'o', "output", 1, OPT_OUTPUT},
+    {'i', "include", 0, OPT_INCLUDE},
+    {'I', "head", 0, OPT_HEAD},
+    {'X', "request", 1, OPT_REQUEST},
+    {'H', "header", 1, OPT_HEADER},
+    {'d', "data", 1, OPT_DATA},
+    {0, "data-ascii", 1, OPT_DATA_ASCII},
+    {0, "data-binary", 1, OPT_DATA_BINARY},
+    {0, "data-raw", 1, OPT_DATA_RAW},
+    {'s', "silent", 0, OPT_SILENT},
+    {'S', "show-error", 0, OPT_SHOW_ERROR},
+    {'v', "verbose", 0, OPT_VERBOSE},
+    {'L', "location", 0, OPT_LOCATION},
+    {0, "max-redirs", 1, OPT_MAX_REDIRS},
+    {0, "connect-timeout", 1, OPT_CONNECT_TIMEOUT},
+    {'m', "max-time", 1, OPT_MAX_TIME},
+    {0, "cacert", 1, OPT_CACERT},
+    {'k', "insecure", 0, OPT_INSECURE},
+    {0, "http1.1", 0, OPT_HTTP1_1},
+    {0, "http2", 0, OPT_HTTP2},
+    {0, "resolve", 1, OPT_RESOLVE},
+    {'f', "fail", 0, OPT_FAIL},
+    {'V', "version", 0, OPT_VERSION},
+    {'h', "help", 0, OPT_HELP},
+    {0, "url", 1, OPT_URL},
+};
+
+#define NOPT_DEFS (sizeof(opt_defs) / sizeof(opt_defs[0]))
+
+static void usage_hint(void)
+{
+    fprintf(stderr, "hxc: try 'hxc --help' for more information\n");
+}
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("hxc: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    usage_hint();
+    return CLI_EXIT_USAGE;
+}
+
+void hxc__cli_print_help(void)
+{
+    fputs("Usage: hxc [options] URL\n"
+          "       hxc verify --roots ROOTS.pem --chain CHAIN.pem --host NAME [--time UNIX]\n"
+          "\n"
+          "An HTTP/2-first HTTPS client (BearSSL, nghttp2, llhttp).\n"
+          "\n"
+          "Options:\n"
+          "  -o, --output FILE         write the body to FILE (only when complete)\n"
+          "  -i, --include             include the response head in the output\n"
+          "  -I, --head                send a HEAD request and print the head\n"
+          "  -X, --request METHOD      request method\n"
+          "  -H, --header 'Name: value'  add a request header (repeatable)\n"
+          "  -d, --data DATA           send DATA (POST); @FILE reads FILE without CR/LF\n"
+          "      --data-binary DATA    send DATA; @FILE reads FILE byte for byte\n"
+          "      --data-raw DATA       send DATA as is ('@' has no meaning)\n"
+          "  -s, --silent              no warnings or error messages\n"
+          "  -S, --show-error          show errors even with --silent\n"
+          "  -v, --verbose             connection, TLS and header details on stderr\n"
+          "  -L, --location            follow redirects\n"
+          "      --max-redirs N        at most N redirects (-1: unlimited)\n"
+          "      --connect-timeout S   limit for TCP connect + TLS handshake (seconds)\n"
+          "  -m, --max-time S          limit for the whole transfer (seconds)\n"
+          "      --cacert FILE         trust the CA certificates in FILE instead of the\n"
+          "                            embedded certifi roots\n"
+          "  -k, --insecure            do not verify the server certificate\n"
+          "      --http1.1             offer only HTTP/1.1\n"
+          "      --http2               offer HTTP/2, then HTTP/1.1 (default)\n"
+          "      --resolve HOST:PORT:ADDR  connect to ADDR for HOST:PORT (repeatable)\n"
+          "  -f, --fail                fail (exit 22) on HTTP status >= 400, no body\n"
+          "  -V, --version             show versions and the number of trust anchors\n"
+          "  -h, --help                this help\n"
+          "\n"
+          "Exit codes: 0 ok, 1 other error, 2 usage, 3 bad URL, 6 DNS, 7 connect,\n"
+          "8 HTTP/1 protocol, 16 HTTP/2 protocol, 22 HTTP error with --fail, 23 write,\n"
+          "26 read, 27 out of memory, 28 timeout, 35 TLS, 42 aborted, 47 too many\n"
+          "redirects, 55 send, 56 receive, 60 certificate, 77 CA certificate file.\n",
+          stdout);
+}
+
+int hxc__cli_buf_append(struct cli_buf *buf, const void *data, size_t len)
+{
+    if (len == 0)
+        return 0;
+    if (buf->len + len > buf->cap) {
+        size_t cap = buf->cap ? buf->cap : 256;
+        while (cap < buf->len + len)
+            cap *= 2;
+        uint8_t *p = realloc(buf->data, cap);
+        if (p == NULL)
+            return -1;
+        buf->data = p;
+        buf->cap = cap;
+    }
+    memcpy(buf->data + buf->len, data, len);
+    buf->len += len;
+    return 0;
+}
+
+void hxc__cli_buf_free(struct cli_buf *buf)
+{
+    free(buf->data);
+    memset(buf, 0, sizeof(*buf));
+}
+
+void hxc__cli_opts_free(struct cli_opts *opts)
+{
+    for (size_t i = 0; i < opts->nheaders; i++) {
+        free((char *)opts->headers[i].name);
+        free((char *)opts->headers[i].value);
+    }
+    free(opts->headers);
+    for (size_t i = 0; i < opts->nresolve; i++) {
+        free((char *)opts->resolve[i].host);
+        free((char *)opts->resolve[i].address);
+    }
+    free(opts->resolve);
+    hxc__cli_buf_free(&opts->data);
+    memset(opts, 0, sizeof(*opts));
+}
+
+static const struct opt_def *find_long(const char *name, size_t len)
+{
+    for (size_t i = 0; i < NOPT_DEFS; i++) {
+        const char *ln = opt_defs[i].long_name;
+        if (strlen(ln) == len && memcmp(ln, name, len) == 0)
+            return &opt_defs[i];
+    }
+    return NULL;
+}
+
+static const struct opt_def *find_short(char c)
+{
+    for (size_t i = 0; i < NOPT_DEFS; i++) {
+        if (opt_defs[i].short_name == c)
+            return &opt_defs[i];
+    }
+    return NULL;
+}
+
+/* Seconds with an optional fraction -> milliseconds (rounded up so that a
+ * tiny positive limit stays a limit). */
+static int parse_seconds(const char *opt, const char *s, long *ms)
+{
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno != 0 || end == s || *end != '\0' || !isfinite(v) || v < 0 || v > 31536000.0)
+        return usage_error("option %s: expected a number of seconds, got '%s'", opt, s);
+    double scaled = v * 1000.0;
+    *ms = (long)scaled;
+    if ((double)*ms < scaled)
+        (*ms)++; /* round up without libm */
+    return CLI_EXIT_OK;
+}
+
+static int parse_int(const char *opt, const char *s, long min, long max, long *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
+        return usage_error("option %s: expected a whole number, got '%s'", opt, s);
+    *out = v;
+    return CLI_EXIT_OK;
+}
+
+static char *dup_range(const char *s, size_t len)
+{
+    char *p = malloc(len + 1);
+    if (p == NULL)
+        return NULL;
+    memcpy(p, s, len);
+    p[len] = '\0';
+    return p;
+}
+
+static int nomem(void)
+{
+    fprintf(stderr, "hxc: out of memory\n");
+    return CLI_EXIT_NOMEM;
+}
+
+static int is_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* "Name: value" adds a header; "Name;" adds one with an empty value. */
+static int add_header(struct cli_opts *opts, const char *arg)
+{
+    const char *colon = strchr(arg, ':');
+    const char *semi = strchr(arg, ';');
+    const char *sep = colon;
+    int empty = 0;
+    if (semi != NULL && (colon == NULL || semi < colon) && semi[1] == '\0') {
+        sep = semi;
+        empty = 1;
+    }
+    if (sep == NULL || sep == arg)
+        return usage_error("option -H: expected 'Name: value', got '%s'", arg);
+    for (const char *p = arg; p < sep; p++) {
+        if (is_blank(*p) || *p == '\r' || *p == '\n')
+            return usage_error("option -H: invalid header name in '%s'", arg);
+    }
+    const char *v = sep + 1;
+    while (!empty && is_blank(*v))
+        v++;
+    size_t vlen = empty ? 0 : strlen(v);
+    while (vlen > 0 && (is_blank(v[vlen - 1]) || v[vlen - 1] == '\r' || v[vlen - 1] == '\n'))
+        vlen--;
+    hxc_header *h = realloc(opts->headers, (opts->nheaders + 1) * sizeof(*h));
+    if (h == NULL)
+        return nomem();
+    opts->headers = h;
+    char *name = dup_range(arg, (size_t)(sep - arg));
+    char *value = dup_range(v, vlen);
+    if (name == NULL || value == NULL) {
+        free(name);
+        free(value);
+        return nomem();
+    }
+    h[opts->nheaders].name = name;
+    h[opts->nheaders].value = value;
+    opts->nheaders++;
+    return CLI_EXIT_OK;
+}
+
+/* HOST:PORT:ADDR, ADDR may be a bracketed IPv6 literal ([::1]); HOST may be
+ * bracketed too. */
+static int add_resolve(struct cli_opts *opts, const char *arg)
+{
+    const char *host = arg, *host_end;
+    if (*arg == '[') {
+        host = arg + 1;
+        host_end = strchr(host, ']');
+        if (host_end == NULL || host_end[1] != ':')
+            return usage_error("option --resolve: expected HOST:PORT:ADDR, got '%s'", arg);
+    } else {
+        host_end = strchr(arg, ':');
+    }
+    if (host_end == NULL || host_end == host)
+        return usage_error("option --resolve: expected HOST:PORT:ADDR, got '%s'", arg);
+    const char *port_s = host_end + (*host_end == ']' ? 2 : 1);
+    const char *port_end = strchr(port_s, ':');
+    if (port_end == NULL || port_end == port_s)
+        return usage_error("option --resolve: expected HOST:PORT:ADDR, got '%s'", arg);
+    char *end = NULL;
+    long port = strtol(port_s, &end, 10);
+    if (end != port_end || port < 1 || port > 65535)
+        return usage_error("option --resolve: invalid port in '%s'", arg);
+    const char *addr = port_end + 1;
+    size_t alen = strlen(addr);
+    if (alen >= 2 && addr[0] == '[' && addr[alen - 1] == ']') {
+        addr++;
+        alen -= 2;
+    }
+    if (alen == 0)
+        return usage_error("option --resolve: missing address in '%s'", arg);
+    hxc_resolve *r = realloc(opts->resolve, (opts->nresolve + 1) * sizeof(*r));
+    if (r == NULL)
+        return nomem();
+    opts->resolve = r;
+    char *h = dup_range(host, (size_t)(host_end - host));
+    char *a = dup_range(addr, alen);
+    if (h == NULL || a == NULL) {
+        free(h);
+        free(a);
+        return nomem();
+    }
+    r[opts->nresolve].host = h;
+    r[opts->nresolve].port = (unsigned)port;
+    r[opts->nresolve].address = a;
+    opts->nresolve++;
+    return CLI_EXIT_OK;
+}
+
+/* Appends the contents of path ("-" = stdin) to buf; strip drops CR and LF
+ * bytes as curl's -d @file does. */
+static int read_data_file(struct cli_buf *buf, const char *path, int strip)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (f == NULL) {
+        fprintf(stderr, "hxc: cannot read data file '%s': %s\n", path, strerror(errno));
+        return CLI_EXIT_READ;
+    }
+    uint8_t chunk[16384];
+    int rc = CLI_EXIT_OK;
+    for (;;) {
+        size_t n = fread(chunk, 1, sizeof(chunk), f);
+        if (strip) {
+            size_t k = 0;
+            for (size_t i = 0; i < n; i++) {
+                if (chunk[i] != '\r' && chunk[i] != '\n')
+                    chunk[k++] = chunk[i];
+            }
+            n = k;
+        }
+        if (hxc__cli_buf_append(buf, chunk, n) != 0) {
+            rc = nomem();
+            break;
+        }
+        if (feof(f))
+            break;
+        if (ferror(f)) {
+            fprintf(stderr, "hxc: cannot read data file '%s': %s\n", path, strerror(errno));
+            rc = CLI_EXIT_READ;
+            break;
+        }
+    }
+    if (f != stdin)
+        fclose(f);
+    return rc;
+}
+
+static int add_data(struct cli_opts *opts, const char *arg, int at_file, int strip)
+{
+    if (opts->has_data && hxc__cli_buf_append(&opts->data, "&", 1) != 0)
+        return nomem();
+    opts->has_data = 1;
+    if (at_file && arg[0] == '@')
+        return read_data_file(&opts->data, arg + 1, strip);
+    if (hxc__cli_buf_append(&opts->data, arg, strlen(arg)) != 0)
+        return nomem();
+    return CLI_EXIT_OK;
+}
+
+static int set_url(struct cli_opts *opts, const char *url)
+{
+    if (opts->url != NULL)
+        return usage_error("only one URL is supported (got '%s' and '%s')", opts->url, url);
+    opts->url = url;
+    return CLI_EXIT_OK;
+}
+
+static int apply(struct cli_opts *opts, const struct opt_def *d, const char *name,
+                 const char *arg)
+{
+    long v = 0;
+    int rc;
+    switch (d->id) {
+    case OPT_OUTPUT: opts->output = arg; return CLI_EXIT_OK;
+    case OPT_INCLUDE: opts->include_head = 1; return CLI_EXIT_OK;
+    case OPT_HEAD: opts->head_only = 1; return CLI_EXIT_OK;
+    case OPT_REQUEST: opts->method = arg; return CLI_EXIT_OK;
+    case OPT_HEADER: return add_header(opts, arg);
+    case OPT_DATA:
+    case OPT_DATA_ASCII: return add_data(opts, arg, 1, 1);
+    case OPT_DATA_BINARY: return add_data(opts, arg, 1, 0);
+    case OPT_DATA_RAW: return add_data(opts, arg, 0, 0);
+    case OPT_SILENT: opts->silent = 1; return CLI_EXIT_OK;
+    case OPT_SHOW_ERROR: opts->show_error = 1; return CLI_EXIT_OK;
+    case OPT_VERBOSE: opts->verbose = 1; return CLI_EXIT_OK;
+    case OPT_LOCATION: opts->follow = 1; return CLI_EXIT_OK;
+    case OPT_MAX_REDIRS:
+        rc = parse_int(name, arg, -1, INT_MAX, &v);
+        opts->max_redirs = (int)v;
+        opts->max_redirs_set = 1;
+        return rc;
+    case OPT_CONNECT_TIMEOUT: return parse_seconds(name, arg, &opts->connect_timeout_ms);
+    case OPT_MAX_TIME: return parse_seconds(name, arg, &opts->max_time_ms);
+    case OPT_CACERT: opts->cacert = arg; return CLI_EXIT_OK;
+    case OPT_INSECURE: opts->insecure = 1; return CLI_EXIT_OK;
+    case OPT_HTTP1_1: opts->http_version = HXC_HTTP_1_1; return CLI_EXIT_OK;
+    case OPT_HTTP2: opts->http_version = HXC_HTTP_2; return CLI_EXIT_OK;
+    case OPT_RESOLVE: return add_resolve(opts, arg);
+    case OPT_FAIL: opts->fail = 1; return CLI_EXIT_OK;
+    case OPT_VERSION: opts->action = CLI_ACTION_VERSION; return CLI_EXIT_OK;
+    case OPT_HELP: opts->action = CLI_ACTION_HELP; return CLI_EXIT_OK;
+    case OPT_URL: return set_url(opts, arg);
+    }
+    return CLI_EXIT_OTHER;
+}
+
+static int parse_long(int argc, char **argv, int *i, struct cli_opts *opts)
+{
+    const char *tok = argv[*i] + 2;
+    const char *eq = strchr(tok, '=');
+    size_t nlen = eq ? (size_t)(eq - tok) : strlen(tok);
+    const struct opt_def *d = find_long(tok, nlen);
+    if (d == NULL)
+        return usage_error("option %s: is unknown", argv[*i]);
+    if (!d->has_arg) {
+        if (eq != NULL)
+            return usage_error("option --%s: takes no value", d->long_name);
+        return apply(opts, d, argv[*i], NULL);
+    }
+    if (eq != NULL)
+        return apply(opts, d, argv[*i], eq + 1);
+    if (*i + 1 >= argc)
+        return usage_error("option %s: requires a value", argv[*i]);
+    (*i)++;
+    return apply(opts, d, argv[*i - 1], argv[*i]);
+}
+
+static int parse_short(int argc, char **argv, int *i, struct cli_opts *opts)
+{
+    const char *tok = argv[*i];
+    for (size_t k = 1; tok[k] != '\0'; k++) {
+        char name[3] = {'-', tok[k], '\0'};
+        const struct opt_def *d = find_short(tok[k]);
+        if (d == NULL)
+            return usage_error("option %s: is unknown", name);
+        if (!d->has_arg) {
+            int rc = apply(opts, d, name, NULL);
+            if (rc != CLI_EXIT_OK)
+                return rc;
+            continue;
+        }
+        if (tok[k + 1] != '\0')
+            return apply(opts, d, name, tok + k + 1);
+        if (*i + 1 >= argc)
+            return usage_error("option %s: requires a value", name);
+        (*i)++;
+        return apply(opts, d, name, argv[*i]);
+    }
+    return CLI_EXIT_OK;
+}
+
+int hxc__cli_parse_args(int argc, char **argv, struct cli_opts *opts)
+{
+    memset(opts, 0, sizeof(*opts));
+    int only_urls = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int rc;
+        if (only_urls || a[0] != '-' || a[1] == '\0')
+            rc = set_url(opts, a);
+        else if (strcmp(a, "--") == 0) {
+            only_urls = 1;
+            continue;
+        } else if (a[1] == '-')
+            rc = parse_long(argc, argv, &i, opts);
+        else
+            rc = parse_short(argc, argv, &i, opts);
+        if (rc != CLI_EXIT_OK)
+            return rc;
+    }
+    if (opts->action != CLI_ACTION_REQUEST)
+        return CLI_EXIT_OK;
+    if (opts->url == NULL)
+        return usage_error("no URL specified");
+    if (opts->head_only && opts->has_data && opts->method == NULL)
+        return usage_error("options -I and -d cannot be combined");
+    return CLI_EXIT_OK;
+}

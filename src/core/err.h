@@ -1,0 +1,21 @@
+/* Internal error helpers shared by every layer. */
+#ifndef HXC_CORE_ERR_H
+#define HXC_CORE_ERR_H
+
+#include "hxc.h"
+
+#if defined(__GNUC__)
+#define HXC__PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define HXC__PRINTF(a, b)
+#endif
+
+/* Fills err (if not NULL) with code, detail and a printf-formatted message.
+ * Returns code, so callers can write `return hxc__err(err, ...);`. */
+hxc_status hxc__err(hxc_error *err, hxc_status code, long detail, const char *fmt, ...)
+    HXC__PRINTF(4, 5);
+
+/* Prefixes an existing message: "<prefix>: <old message>". */
+void hxc__err_prefix(hxc_error *err, const char *fmt, ...) HXC__PRINTF(2, 3);
+
+#endif

@@ -1,0 +1,224 @@
+/* POSIX transport: getaddrinfo, non-blocking sockets, poll. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/err.h"
+#include "net/net.h"
+
+int hxc__net_parse_ip(const char *text, unsigned port, struct hxc__addr *out)
+{
+    char tmp[64];
+    size_t n = strlen(text);
+    memset(out, 0, sizeof *out);
+    if (n >= 2 && text[0] == '[' && text[n - 1] == ']') {
+        text++;
+        n -= 2;
+    }
+    if (n >= sizeof tmp)
+        return -1;
+    memcpy(tmp, text, n);
+    tmp[n] = '\0';
+    out->port = port;
+    if (inet_pton(AF_INET, tmp, out->bytes) == 1)
+        out->family = AF_INET;
+    else if (inet_pton(AF_INET6, tmp, out->bytes) == 1)
+        out->family = AF_INET6;
+    else
+        return -1;
+    inet_ntop(out->family, out->bytes, out->text, sizeof out->text);
+    return 0;
+}
+
+static void addr_from_sockaddr(const struct sockaddr *sa, unsigned port, struct hxc__addr *a)
+{
+    memset(a, 0, sizeof *a);
+    a->family = sa->sa_family;
+    a->port = port;
+    if (sa->sa_family == AF_INET)
+        memcpy(a->bytes, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+    else
+        memcpy(a->bytes, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
+    inet_ntop(a->family, a->bytes, a->text, sizeof a->text);
+}
+
+hxc_status hxc__net_resolve(const char *host, unsigned port, struct hxc__addr *out, size_t *n,
+                            hxc_error *err)
+{
+    *n = 0;
+    if (hxc__net_parse_ip(host, port, &out[0]) == 0) {
+        *n = 1;
+        return HXC_OK;
+    }
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_ADDRCONFIG;
+    int rc = getaddrinfo(host, NULL, &hints, &res);
+    if (rc != 0)
+        return hxc__err(err, HXC_E_DNS, rc, "could not resolve host '%s': %s", host,
+                        gai_strerror(rc));
+    struct hxc__addr v4[HXC_NET_MAX_ADDRS], v6[HXC_NET_MAX_ADDRS];
+    size_t n4 = 0, n6 = 0;
+    for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+        if (ai->ai_family == AF_INET && n4 < HXC_NET_MAX_ADDRS)
+            addr_from_sockaddr(ai->ai_addr, port, &v4[n4++]);
+        else if (ai->ai_family == AF_INET6 && n6 < HXC_NET_MAX_ADDRS)
+            addr_from_sockaddr(ai->ai_addr, port, &v6[n6++]);
+    }
+    freeaddrinfo(res);
+    /* interleave, IPv6 first (RFC 8305 section 4) */
+    size_t i4 = 0, i6 = 0;
+    while ((i4 < n4 || i6 < n6) && *n < HXC_NET_MAX_ADDRS) {
+        if (i6 < n6)
+            out[(*n)++] = v6[i6++];
+        if (i4 < n4 && *n < HXC_NET_MAX_ADDRS)
+            out[(*n)++] = v4[i4++];
+    }
+    if (*n == 0)
+        return hxc__err(err, HXC_E_DNS, 0, "host '%s' has no IPv4 or IPv6 address", host);
+    return HXC_OK;
+}
+
+static socklen_t to_sockaddr(const struct hxc__addr *a, struct sockaddr_storage *ss)
+{
+    memset(ss, 0, sizeof *ss);
+    if (a->family == AF_INET) {
+        struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+        sin->sin_family = AF_INET;
+        sin->sin_port = htons((uint16_t)a->port);
+        memcpy(&sin->sin_addr, a->bytes, 4);
+        return sizeof *sin;
+    }
+    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+    sin6->sin6_family = AF_INET6;
+    sin6->sin6_port = htons((uint16_t)a->port);
+    memcpy(&sin6->sin6_addr, a->bytes, 16);
+    return sizeof *sin6;
+}
+
+static const char *fmt_addr(const struct hxc__addr *a, char *buf, size_t n)
+{
+    if (a->family == AF_INET6)
+        snprintf(buf, n, "[%s]:%u", a->text, a->port);
+    else
+        snprintf(buf, n, "%s:%u", a->text, a->port);
+    return buf;
+}
+
+int hxc__net_connect_start(const struct hxc__addr *a, hxc_error *err)
+{
+    char where[96];
+    struct sockaddr_storage ss;
+    socklen_t len = to_sockaddr(a, &ss);
+    int fd = socket(a->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+    if (fd < 0) {
+        hxc__err(err, HXC_E_CONNECT, errno, "could not create a socket for %s: %s",
+                 fmt_addr(a, where, sizeof where), strerror(errno));
+        return -1;
+    }
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (connect(fd, (struct sockaddr *)&ss, len) != 0 && errno != EINPROGRESS) {
+        int e = errno;
+        close(fd);
+        hxc__err(err, HXC_E_CONNECT, e, "could not connect to %s: %s",
+                 fmt_addr(a, where, sizeof where), strerror(e));
+        return -1;
+    }
+    return fd;
+}
+
+hxc_status hxc__net_connect_finish(int fd, const struct hxc__addr *a, hxc_error *err)
+{
+    int e = 0;
+    socklen_t l = sizeof e;
+    char where[96];
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &l) != 0)
+        e = errno;
+    if (e == 0)
+        return HXC_OK;
+    return hxc__err(err, HXC_E_CONNECT, e, "could not connect to %s: %s",
+                    fmt_addr(a, where, sizeof where), strerror(e));
+}
+
+ssize_t hxc__net_send(int fd, const void *buf, size_t len, int *errnum)
+{
+    for (;;) {
+        ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+        if (n >= 0)
+            return n;
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return HXC_NET_AGAIN;
+        *errnum = errno;
+        return HXC_NET_ERROR;
+    }
+}
+
+ssize_t hxc__net_recv(int fd, void *buf, size_t len, int *errnum)
+{
+    for (;;) {
+        ssize_t n = recv(fd, buf, len, 0);
+        if (n >= 0)
+            return n;
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return HXC_NET_AGAIN;
+        *errnum = errno;
+        return HXC_NET_ERROR;
+    }
+}
+
+void hxc__net_close(int fd)
+{
+    if (fd >= 0)
+        close(fd);
+}
+
+int hxc__net_wait(struct hxc__wait *w, size_t n, int64_t timeout_ms)
+{
+    struct pollfd pfd[64];
+    if (n > 64)
+        n = 64;
+    for (size_t i = 0; i < n; i++) {
+        pfd[i].fd = w[i].fd;
+        pfd[i].events = (short)(((w[i].events & HXC_NET_IN) ? POLLIN : 0) |
+                                ((w[i].events & HXC_NET_OUT) ? POLLOUT : 0));
+        pfd[i].revents = 0;
+    }
+    int t = timeout_ms < 0 ? -1 : (timeout_ms > 0x7fffffff ? 0x7fffffff : (int)timeout_ms);
+    int rc;
+    do {
+        rc = poll(pfd, (nfds_t)n, t);
+    } while (rc < 0 && errno == EINTR);
+    for (size_t i = 0; i < n; i++) {
+        w[i].revents = 0;
+        if (pfd[i].revents & POLLIN)
+            w[i].revents |= HXC_NET_IN;
+        if (pfd[i].revents & POLLOUT)
+            w[i].revents |= HXC_NET_OUT;
+        if (pfd[i].revents & (POLLERR | POLLHUP | POLLNVAL))
+            w[i].revents |= HXC_NET_ERR;
+    }
+    return rc;
+}
+
+int64_t hxc__now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

@@ -1,0 +1,69 @@
+/*
+ * One connection to an origin: a socket, optionally a TLS engine, and the
+ * protocol engine chosen by ALPN (h2 or HTTP/1.1). The connection does no
+ * blocking: hxc__conn_pump moves every byte it can and returns; the caller
+ * waits for hxc__conn_wants() on the socket and enforces deadlines.
+ */
+#ifndef HXC_POOL_CONN_H
+#define HXC_POOL_CONN_H
+
+#include <stdint.h>
+
+#include "core/proto.h"
+#include "net/net.h"
+#include "tls/tls.h"
+
+struct hxc__conn;
+
+struct hxc__conn_params {
+    int tls;                              /* https */
+    const char *host;                     /* URL host (verified name, SNI) */
+    unsigned port;
+    const char *origin_key;               /* "https://host:port" for pooling */
+    const struct hxc__addr *addrs;        /* resolved or --resolve addresses */
+    size_t naddrs;
+    const struct hxc__tls_config *tlscfg; /* linked, https only */
+    const struct hxc__msg_events *events; /* linked */
+    size_t max_header_bytes;              /* response head limit (0 = 65536) */
+    hxc_debug_fn debug;                   /* linked, may be NULL */
+    void *debug_user;
+};
+
+/* Starts connecting to the first address. NULL + err when no socket could
+ * even be started. */
+struct hxc__conn *hxc__conn_new(const struct hxc__conn_params *p, hxc_error *err);
+/* Sends close_notify / GOAWAY best-effort and frees everything. Requests
+ * still in flight are NOT completed (fail them first with hxc__conn_fail). */
+void hxc__conn_free(struct hxc__conn *c);
+
+/* Queues a request; it is written once the connection is ready. Its events
+ * go to req->user. Completes through on_complete exactly once, also when
+ * the connection fails before it was sent. */
+hxc_status hxc__conn_submit(struct hxc__conn *c, const struct hxc__req_desc *req, int is_head,
+                            hxc_error *err);
+
+/* Moves bytes without blocking. Returns HXC_OK while the connection is
+ * alive; otherwise the connection is dead, every request on it has been
+ * completed with the error, and err says why. */
+hxc_status hxc__conn_pump(struct hxc__conn *c, hxc_error *err);
+
+/* Fails every request on the connection with err and marks it dead. */
+void hxc__conn_fail(struct hxc__conn *c, const hxc_error *err);
+
+/* Socket and the events the connection waits for (HXC_NET_IN/OUT). */
+int hxc__conn_fd(const struct hxc__conn *c);
+unsigned hxc__conn_wants(const struct hxc__conn *c);
+
+int hxc__conn_ready(const struct hxc__conn *c);     /* connected (+ TLS handshake done) */
+int hxc__conn_dead(const struct hxc__conn *c);
+int hxc__conn_idle(const struct hxc__conn *c);      /* no request in flight */
+int hxc__conn_reusable(const struct hxc__conn *c);  /* alive, can take another request */
+const char *hxc__conn_origin(const struct hxc__conn *c);
+int64_t hxc__conn_last_rx(const struct hxc__conn *c); /* monotonic ms of the last byte read */
+int64_t hxc__conn_last_tx(const struct hxc__conn *c);
+int hxc__conn_has_output(const struct hxc__conn *c); /* bytes waiting to be sent */
+int hxc__conn_http_version(const struct hxc__conn *c); /* 11 or 20 once ready, else 0 */
+struct hxc__tls *hxc__conn_tls(const struct hxc__conn *c);
+const struct hxc__addr *hxc__conn_peer(const struct hxc__conn *c);
+
+#endif

@@ -1,0 +1,530 @@
+/*
+ * TLS client connection (see tls.h): a BearSSL client engine configured for
+ * TLS 1.2 with forward-secret ECDHE suites only, our X.509 class, and one
+ * bidirectional I/O buffer allocated with the object. No I/O here.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "tls/entropy.h"
+#include "tls/tls.h"
+
+struct hxc__tls {
+    br_ssl_client_context cc;
+    struct hxc__x509_ctx x509;
+    char host[256];
+    const char *alpn[2];
+    int hs_done;    /* the handshake completed at some point */
+    int close_sent; /* hxc__tls_close was called */
+    unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
+};
+
+/* ------------------------------------------------------------------ */
+/* Configuration                                                       */
+
+/* ECDHE only (forward secret), AEAD first; CBC-SHA256/384 as a last resort.
+ * On wasm32 only portable code runs and ChaCha20 is much faster there. */
+static const uint16_t suites[] = {
+#if defined(__wasm__)
+    BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+    BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+#endif
+    BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+    BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+    BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+    BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+#if !defined(__wasm__)
+    BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+    BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+#endif
+    BR_TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256,
+    BR_TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256,
+    BR_TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384,
+    BR_TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384,
+};
+
+struct suite_name {
+    uint16_t id;
+    const char *name;
+};
+
+static const struct suite_name suite_names[] = {
+    {BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, "ECDHE-ECDSA-AES128-GCM-SHA256"},
+    {BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, "ECDHE-RSA-AES128-GCM-SHA256"},
+    {BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, "ECDHE-ECDSA-AES256-GCM-SHA384"},
+    {BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, "ECDHE-RSA-AES256-GCM-SHA384"},
+    {BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, "ECDHE-ECDSA-CHACHA20-POLY1305"},
+    {BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, "ECDHE-RSA-CHACHA20-POLY1305"},
+    {BR_TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256, "ECDHE-ECDSA-AES128-SHA256"},
+    {BR_TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256, "ECDHE-RSA-AES128-SHA256"},
+    {BR_TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384, "ECDHE-ECDSA-AES256-SHA384"},
+    {BR_TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384, "ECDHE-RSA-AES256-SHA384"},
+};
+
+static void setup_engine(struct hxc__tls *t)
+{
+    br_ssl_engine_context *eng = &t->cc.eng;
+    br_ssl_client_zero(&t->cc);
+    br_ssl_engine_set_versions(eng, BR_TLS12, BR_TLS12);
+    br_ssl_engine_set_suites(eng, suites, sizeof suites / sizeof suites[0]);
+    /* Handshake transcript, ServerKeyExchange signatures, PRF. SHA-1 is
+     * left out: with TLS 1.2 and these suites nothing needs it, and without
+     * it we do not offer SHA-1 signatures in signature_algorithms. */
+    br_ssl_engine_set_hash(eng, br_sha256_ID, &br_sha256_vtable);
+    br_ssl_engine_set_hash(eng, br_sha384_ID, &br_sha384_vtable);
+    br_ssl_engine_set_hash(eng, br_sha512_ID, &br_sha512_vtable);
+    br_ssl_engine_set_prf_sha256(eng, &br_tls12_sha256_prf);
+    br_ssl_engine_set_prf_sha384(eng, &br_tls12_sha384_prf);
+    br_ssl_engine_set_default_aes_gcm(eng);
+    br_ssl_engine_set_default_chapol(eng);
+    br_ssl_engine_set_default_aes_cbc(eng);
+    br_ssl_engine_set_default_ec(eng);
+    br_ssl_engine_set_default_rsavrfy(eng);
+    br_ssl_engine_set_default_ecdsa(eng);
+    br_ssl_engine_set_buffer(eng, t->iobuf, sizeof t->iobuf, 1);
+    /* HTTP/2 forbids renegotiation (RFC 9113 9.2.1); and an ALPN answer we
+     * did not offer is a failure (RFC 7301 3.2). */
+    br_ssl_engine_add_flags(eng, BR_OPT_NO_RENEGOTIATION | BR_OPT_FAIL_ON_ALPN_MISMATCH);
+    br_ssl_engine_set_x509(eng, &t->x509.vtable);
+}
+
+static void setup_alpn(struct hxc__tls *t, int offer_h2)
+{
+    size_t n = 0;
+    if (offer_h2)
+        t->alpn[n++] = "h2";
+    t->alpn[n++] = "http/1.1";
+    br_ssl_engine_set_protocol_names(&t->cc.eng, t->alpn, n);
+}
+
+/* IPv6 literals contain ':'; IPv4 literals are digits and dots. No DNS
+ * name looks like either (a top-level label is never all digits). */
+static int is_ip_literal(const char *host)
+{
+    if (strchr(host, ':') != NULL)
+        return 1;
+    for (const char *p = host; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || *p == '.'))
+            return 0;
+    return 1;
+}
+
+static void wipe(void *p, size_t n)
+{
+    volatile unsigned char *v = p;
+    while (n--)
+        *v++ = 0;
+}
+
+static hxc_status seed(struct hxc__tls *t, hxc_error *err)
+{
+    unsigned char rnd[48];
+    int e = hxc__entropy(rnd, sizeof rnd);
+    if (e != 0)
+        return hxc__err(err, HXC_E_TLS_NO_RANDOM, e,
+                        "cannot start TLS with '%s': the operating system gave no random "
+                        "bytes (%s)", t->host, strerror(e));
+    br_ssl_engine_inject_entropy(&t->cc.eng, rnd, sizeof rnd);
+    wipe(rnd, sizeof rnd);
+    return HXC_OK;
+}
+
+/* SNI: the name without a trailing dot (RFC 6066 3); none for IP literals. */
+static const char *sni_name(const char *host, char *buf, size_t cap)
+{
+    if (is_ip_literal(host))
+        return NULL;
+    size_t n = strlen(host);
+    if (n > 0 && host[n - 1] == '.')
+        n--;
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(buf, host, n);
+    buf[n] = '\0';
+    return buf;
+}
+
+static hxc_status engine_words(struct hxc__tls *t, int e, hxc_error *err);
+
+struct hxc__tls *hxc__tls_new(const struct hxc__tls_config *cfg, const char *host,
+                              hxc_error *err)
+{
+    if (cfg == NULL || host == NULL || host[0] == '\0') {
+        hxc__err(err, HXC_E_INVALID_ARGUMENT, 0, "TLS needs a configuration and a host name");
+        return NULL;
+    }
+    if (strlen(host) >= sizeof ((struct hxc__tls *)0)->host) {
+        hxc__err(err, HXC_E_INVALID_ARGUMENT, 0,
+                 "host name too long for TLS (%zu bytes; at most 255)", strlen(host));
+        return NULL;
+    }
+    struct hxc__tls *t = calloc(1, sizeof *t);
+    if (t == NULL) {
+        hxc__err(err, HXC_E_NOMEM, 0, "out of memory creating a TLS connection to '%s'", host);
+        return NULL;
+    }
+    snprintf(t->host, sizeof t->host, "%s", host);
+    hxc__x509_ctx_init(&t->x509, cfg->trust, host, cfg->verify, cfg->fixed_time);
+    setup_engine(t);
+    setup_alpn(t, cfg->offer_h2);
+    if (seed(t, err) != HXC_OK) {
+        hxc__tls_free(t);
+        return NULL;
+    }
+    char sni[256];
+    if (!br_ssl_client_reset(&t->cc, sni_name(host, sni, sizeof sni), 0)) {
+        engine_words(t, br_ssl_engine_last_error(&t->cc.eng), err);
+        hxc__tls_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+void hxc__tls_free(struct hxc__tls *t)
+{
+    if (t == NULL)
+        return;
+    hxc__x509_ctx_free(&t->x509);
+    wipe(t, sizeof *t);
+    free(t);
+}
+
+/* ------------------------------------------------------------------ */
+/* Pumping                                                             */
+
+static unsigned refresh(struct hxc__tls *t)
+{
+    unsigned st = br_ssl_engine_current_state(&t->cc.eng);
+    if (t->cc.eng.application_data != 0 || (st & (BR_SSL_SENDAPP | BR_SSL_RECVAPP)))
+        t->hs_done = 1;
+    return st;
+}
+
+unsigned hxc__tls_state(struct hxc__tls *t)
+{
+    unsigned st = refresh(t);
+    unsigned out = 0;
+    if (st & BR_SSL_CLOSED)
+        out |= HXC_TLS_CLOSED;
+    if (st & BR_SSL_SENDREC)
+        out |= HXC_TLS_SENDREC;
+    if (st & BR_SSL_RECVREC)
+        out |= HXC_TLS_RECVREC;
+    if (st & BR_SSL_SENDAPP)
+        out |= HXC_TLS_SENDAPP;
+    if (st & BR_SSL_RECVAPP)
+        out |= HXC_TLS_RECVAPP;
+    return out;
+}
+
+int hxc__tls_handshake_done(struct hxc__tls *t)
+{
+    refresh(t);
+    return t->hs_done;
+}
+
+uint8_t *hxc__tls_rec_out(struct hxc__tls *t, size_t *len)
+{
+    return br_ssl_engine_sendrec_buf(&t->cc.eng, len);
+}
+
+void hxc__tls_rec_out_ack(struct hxc__tls *t, size_t n)
+{
+    br_ssl_engine_sendrec_ack(&t->cc.eng, n);
+    refresh(t);
+}
+
+uint8_t *hxc__tls_rec_in(struct hxc__tls *t, size_t *space)
+{
+    return br_ssl_engine_recvrec_buf(&t->cc.eng, space);
+}
+
+void hxc__tls_rec_in_ack(struct hxc__tls *t, size_t n)
+{
+    br_ssl_engine_recvrec_ack(&t->cc.eng, n);
+    refresh(t);
+}
+
+uint8_t *hxc__tls_app_out(struct hxc__tls *t, size_t *space)
+{
+    return br_ssl_engine_sendapp_buf(&t->cc.eng, space);
+}
+
+void hxc__tls_app_out_ack(struct hxc__tls *t, size_t n)
+{
+    br_ssl_engine_sendapp_ack(&t->cc.eng, n);
+}
+
+void hxc__tls_flush(struct hxc__tls *t)
+{
+    br_ssl_engine_flush(&t->cc.eng, 0);
+}
+
+uint8_t *hxc__tls_app_in(struct hxc__tls *t, size_t *len)
+{
+    return br_ssl_engine_recvapp_buf(&t->cc.eng, len);
+}
+
+void hxc__tls_app_in_ack(struct hxc__tls *t, size_t n)
+{
+    br_ssl_engine_recvapp_ack(&t->cc.eng, n);
+}
+
+void hxc__tls_close(struct hxc__tls *t)
+{
+    refresh(t);
+    t->close_sent = 1;
+    br_ssl_engine_close(&t->cc.eng);
+}
+
+/* ------------------------------------------------------------------ */
+/* Errors in words                                                     */
+
+struct code_text {
+    int code;
+    const char *text;
+};
+
+/* Every TLS alert (IANA TLS Alerts registry). */
+static const struct code_text alert_names[] = {
+    {0, "close_notify"},
+    {10, "unexpected_message"},
+    {20, "bad_record_mac"},
+    {21, "decryption_failed"},
+    {22, "record_overflow"},
+    {30, "decompression_failure"},
+    {40, "handshake_failure"},
+    {41, "no_certificate"},
+    {42, "bad_certificate"},
+    {43, "unsupported_certificate"},
+    {44, "certificate_revoked"},
+    {45, "certificate_expired"},
+    {46, "certificate_unknown"},
+    {47, "illegal_parameter"},
+    {48, "unknown_ca"},
+    {49, "access_denied"},
+    {50, "decode_error"},
+    {51, "decrypt_error"},
+    {60, "export_restriction"},
+    {70, "protocol_version"},
+    {71, "insufficient_security"},
+    {80, "internal_error"},
+    {86, "inappropriate_fallback"},
+    {90, "user_canceled"},
+    {100, "no_renegotiation"},
+    {109, "missing_extension"},
+    {110, "unsupported_extension"},
+    {111, "certificate_unobtainable"},
+    {112, "unrecognized_name"},
+    {113, "bad_certificate_status_response"},
+    {114, "bad_certificate_hash_value"},
+    {115, "unknown_psk_identity"},
+    {116, "certificate_required"},
+    {120, "no_application_protocol"},
+};
+
+/* Every BearSSL engine error (bearssl_ssl.h), as a sentence. */
+static const struct code_text engine_errors[] = {
+    {BR_ERR_BAD_PARAM, "the TLS engine was given an invalid parameter"},
+    {BR_ERR_BAD_STATE, "the TLS engine was used in a state that does not allow the operation"},
+    {BR_ERR_UNSUPPORTED_VERSION, "the server does not support TLS 1.2"},
+    {BR_ERR_BAD_VERSION, "the server sent a record with an unexpected protocol version"},
+    {BR_ERR_BAD_LENGTH, "the server sent a record with an invalid length"},
+    {BR_ERR_TOO_LARGE, "the server sent a record or message too large to process"},
+    {BR_ERR_BAD_MAC, "a record from the server failed its integrity check (bad MAC or padding)"},
+    {BR_ERR_NO_RANDOM, "no entropy was available to seed the TLS random generator"},
+    {BR_ERR_UNKNOWN_TYPE, "the server sent a record of an unknown type"},
+    {BR_ERR_UNEXPECTED, "the server sent a message that is not expected at this point"},
+    {BR_ERR_BAD_CCS, "the server sent an invalid ChangeCipherSpec message"},
+    {BR_ERR_BAD_ALERT, "the server sent a malformed alert"},
+    {BR_ERR_BAD_HANDSHAKE, "the server sent a malformed handshake message"},
+    {BR_ERR_OVERSIZED_ID, "the server sent a session ID longer than 32 bytes"},
+    {BR_ERR_BAD_CIPHER_SUITE, "the server chose a cipher suite we did not offer"},
+    {BR_ERR_BAD_COMPRESSION, "the server chose a compression method we did not offer"},
+    {BR_ERR_BAD_FRAGLEN, "the server's maximum fragment length does not match ours"},
+    {BR_ERR_BAD_SECRENEG, "secure renegotiation failed (bad renegotiation_info from the server)"},
+    {BR_ERR_EXTRA_EXTENSION,
+     "the server sent an extension we did not offer (or the same extension twice)"},
+    {BR_ERR_BAD_SNI, "the server sent an invalid server_name extension"},
+    {BR_ERR_BAD_HELLO_DONE, "the server sent an invalid ServerHelloDone message"},
+    {BR_ERR_LIMIT_EXCEEDED, "the server's parameters exceed a TLS engine limit "
+                            "(e.g. its public key is too large)"},
+    {BR_ERR_BAD_FINISHED, "the server's Finished message does not match the handshake"},
+    {BR_ERR_RESUME_MISMATCH, "the server resumed a session with a different version or suite"},
+    {BR_ERR_INVALID_ALGORITHM,
+     "the server used an unsupported algorithm (ECDHE curve, signature or hash)"},
+    {BR_ERR_BAD_SIGNATURE, "the server's key exchange signature is invalid"},
+    {BR_ERR_WRONG_KEY_USAGE,
+     "the server certificate's key type or key usage does not allow this key exchange"},
+    {BR_ERR_NO_CLIENT_AUTH, "client authentication failed"},
+    {BR_ERR_IO, "an I/O error occurred on the transport"},
+};
+
+/* X.509 codes, for failures not already described by our wrapper. */
+static const struct code_text x509_errors[] = {
+    {BR_ERR_X509_INVALID_VALUE, "a certificate contains an invalid value"},
+    {BR_ERR_X509_TRUNCATED, "a certificate is truncated"},
+    {BR_ERR_X509_EMPTY_CHAIN, "the server sent no certificate"},
+    {BR_ERR_X509_INNER_TRUNC, "a certificate has an inner element past its end"},
+    {BR_ERR_X509_BAD_TAG_CLASS, "a certificate uses an unsupported DER tag class"},
+    {BR_ERR_X509_BAD_TAG_VALUE, "a certificate uses an unsupported DER tag value"},
+    {BR_ERR_X509_INDEFINITE_LENGTH, "a certificate uses an indefinite length"},
+    {BR_ERR_X509_EXTRA_ELEMENT, "a certificate has an unexpected extra element"},
+    {BR_ERR_X509_UNEXPECTED, "a certificate has an unexpected element"},
+    {BR_ERR_X509_NOT_CONSTRUCTED, "a certificate has a primitive element where a constructed one is expected"},
+    {BR_ERR_X509_NOT_PRIMITIVE, "a certificate has a constructed element where a primitive one is expected"},
+    {BR_ERR_X509_PARTIAL_BYTE, "a certificate has a BIT STRING that is not whole bytes"},
+    {BR_ERR_X509_BAD_BOOLEAN, "a certificate has a malformed BOOLEAN"},
+    {BR_ERR_X509_OVERFLOW, "a certificate has a value out of range"},
+    {BR_ERR_X509_BAD_DN, "a certificate has a malformed distinguished name"},
+    {BR_ERR_X509_BAD_TIME, "a certificate has a malformed validity date"},
+    {BR_ERR_X509_UNSUPPORTED, "a certificate uses an unsupported feature or algorithm"},
+    {BR_ERR_X509_LIMIT_EXCEEDED, "the certificate chain exceeds a size limit"},
+    {BR_ERR_X509_WRONG_KEY_TYPE, "a certificate's key type does not match its signature"},
+    {BR_ERR_X509_BAD_SIGNATURE, "a certificate signature is invalid"},
+    {BR_ERR_X509_TIME_UNKNOWN, "the current time is unknown"},
+    {BR_ERR_X509_EXPIRED, "a certificate is expired or not yet valid"},
+    {BR_ERR_X509_DN_MISMATCH, "issuer and subject names do not chain"},
+    {BR_ERR_X509_BAD_SERVER_NAME, "hostname mismatch"},
+    {BR_ERR_X509_CRITICAL_EXTENSION, "a certificate has an unknown critical extension"},
+    {BR_ERR_X509_NOT_CA, "an issuer certificate is not a CA"},
+    {BR_ERR_X509_FORBIDDEN_KEY_USAGE, "the key usage does not allow this use"},
+    {BR_ERR_X509_WEAK_PUBLIC_KEY, "a certificate key is too weak"},
+    {BR_ERR_X509_NOT_TRUSTED, "the chain does not lead to a trusted root"},
+};
+
+static const char *lookup(const struct code_text *tab, size_t n, int code)
+{
+    for (size_t i = 0; i < n; i++)
+        if (tab[i].code == code)
+            return tab[i].text;
+    return NULL;
+}
+
+#define LOOKUP(tab, code) lookup(tab, sizeof tab / sizeof tab[0], code)
+
+static const char *alert_name(int alert)
+{
+    const char *s = LOOKUP(alert_names, alert);
+    return s != NULL ? s : "unknown_alert";
+}
+
+static const char *phase(const struct hxc__tls *t)
+{
+    return t->hs_done ? "TLS connection with" : "TLS handshake with";
+}
+
+static hxc_status fail_code(const struct hxc__tls *t)
+{
+    return t->hs_done ? HXC_E_TLS_PROTOCOL : HXC_E_TLS_HANDSHAKE;
+}
+
+static hxc_status x509_words(struct hxc__tls *t, int e, hxc_error *err)
+{
+    hxc_error xe;
+    hxc_status s = hxc__x509_ctx_result(&t->x509, &xe);
+    if (s == HXC_OK) {
+        const char *what = LOOKUP(x509_errors, e);
+        return hxc__err(err, HXC_E_CERT_UNTRUSTED, e, "certificate verify failed for '%s': %s",
+                        t->host, what != NULL ? what : "unknown X.509 error");
+    }
+    if (err != NULL) {
+        *err = xe;
+        err->detail = e;
+    }
+    return s;
+}
+
+static hxc_status engine_words(struct hxc__tls *t, int e, hxc_error *err)
+{
+    if (e >= BR_ERR_X509_OK && e < BR_ERR_RECV_FATAL_ALERT)
+        return x509_words(t, e, err);
+    if (e >= BR_ERR_RECV_FATAL_ALERT && e < BR_ERR_SEND_FATAL_ALERT) {
+        int a = e - BR_ERR_RECV_FATAL_ALERT;
+        /* BearSSL has no TLS 1.3: say so when that is the likely cause. */
+        const char *hint = (a == BR_ALERT_PROTOCOL_VERSION && !t->hs_done)
+                               ? "; hxc speaks TLS 1.2 only and the server may require TLS 1.3"
+                               : "";
+        return hxc__err(err, HXC_E_TLS_ALERT, e,
+                        "%s '%s' failed: the server sent fatal alert %s (%d)%s", phase(t), t->host,
+                        alert_name(a), a, hint);
+    }
+    if (e >= BR_ERR_SEND_FATAL_ALERT) {
+        int a = e - BR_ERR_SEND_FATAL_ALERT;
+        return hxc__err(err, fail_code(t), e, "%s '%s' failed: we sent fatal alert %s (%d)",
+                        phase(t), t->host, alert_name(a), a);
+    }
+    if (e == BR_ERR_NO_RANDOM)
+        return hxc__err(err, HXC_E_TLS_NO_RANDOM, e, "%s '%s' failed: %s", phase(t), t->host,
+                        LOOKUP(engine_errors, e));
+    const char *what = LOOKUP(engine_errors, e);
+    if (what == NULL)
+        return hxc__err(err, fail_code(t), e, "%s '%s' failed: unknown BearSSL engine error %d",
+                        phase(t), t->host, e);
+    return hxc__err(err, fail_code(t), e, "%s '%s' failed: %s", phase(t), t->host, what);
+}
+
+hxc_status hxc__tls_result(struct hxc__tls *t, hxc_error *err)
+{
+    refresh(t);
+    int e = br_ssl_engine_last_error(&t->cc.eng);
+    if (e == BR_ERR_OK)
+        return HXC_OK;
+    return engine_words(t, e, err);
+}
+
+hxc_status hxc__tls_eof_error(struct hxc__tls *t, hxc_error *err)
+{
+    unsigned st = refresh(t);
+    if (br_ssl_engine_last_error(&t->cc.eng) != BR_ERR_OK || (st & BR_SSL_CLOSED))
+        return hxc__tls_result(t, err);
+    if (!t->hs_done)
+        return hxc__err(err, HXC_E_TLS_HANDSHAKE, 0,
+                        "TLS handshake with '%s' failed: the server closed the connection "
+                        "during the TLS handshake", t->host);
+    /* We already said close_notify: nothing more was wanted from the peer. */
+    if (t->close_sent)
+        return HXC_OK;
+    return hxc__err(err, HXC_E_TLS_TRUNCATED, 0,
+                    "TLS connection to '%s' was truncated: the peer closed without "
+                    "close_notify", t->host);
+}
+
+/* ------------------------------------------------------------------ */
+/* After the handshake                                                 */
+
+const char *hxc__tls_alpn(struct hxc__tls *t)
+{
+    const char *p = br_ssl_engine_get_selected_protocol(&t->cc.eng);
+    return p != NULL ? p : "";
+}
+
+const char *hxc__tls_version_name(struct hxc__tls *t)
+{
+    switch (br_ssl_engine_get_version(&t->cc.eng)) {
+    case BR_TLS12:
+        return "TLSv1.2";
+    case BR_TLS11:
+        return "TLSv1.1";
+    case BR_TLS10:
+        return "TLSv1.0";
+    default:
+        return "";
+    }
+}
+
+const char *hxc__tls_cipher_name(struct hxc__tls *t)
+{
+    uint16_t id = t->cc.eng.session.cipher_suite;
+    for (size_t i = 0; i < sizeof suite_names / sizeof suite_names[0]; i++)
+        if (suite_names[i].id == id)
+            return suite_names[i].name;
+    return "";
+}
+
+const struct hxc__cert_summary *hxc__tls_peer_summary(struct hxc__tls *t)
+{
+    return &t->x509.summary;
+}

@@ -1,0 +1,419 @@
+/* The trust store (embedded roots, files, buffers) and certificate file
+ * decoding (PEM through BearSSL's br_pem_decoder, or DER). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "tls/der.h"
+#include "tls/verify.h"
+#include "tls/x509.h"
+
+#define MAX_CERT_FILE (16u * 1024 * 1024)
+
+struct anchor {
+    const unsigned char *der;
+    size_t len;
+    size_t subject_off, subject_len;
+    unsigned char *owned; /* NULL for the embedded roots */
+};
+
+struct hxc__trust_store {
+    struct anchor *v;
+    size_t n, cap;
+};
+
+struct hxc__trust_store *hxc__trust_store_new(void)
+{
+    return calloc(1, sizeof(struct hxc__trust_store));
+}
+
+void hxc__trust_store_free(struct hxc__trust_store *ts)
+{
+    if (ts == NULL)
+        return;
+    for (size_t i = 0; i < ts->n; i++)
+        free(ts->v[i].owned);
+    free(ts->v);
+    free(ts);
+}
+
+size_t hxc__trust_store_count(const struct hxc__trust_store *ts)
+{
+    return ts ? ts->n : 0;
+}
+
+void hxc__trust_store_anchor(const struct hxc__trust_store *ts, size_t i, struct hxc__der *cert,
+                             struct hxc__der *subject)
+{
+    const struct anchor *a = &ts->v[i];
+    cert->data = a->der;
+    cert->len = a->len;
+    subject->data = a->der + a->subject_off;
+    subject->len = a->subject_len;
+}
+
+static int has_anchor(const struct hxc__trust_store *ts, const unsigned char *der, size_t len)
+{
+    for (size_t i = 0; i < ts->n; i++)
+        if (ts->v[i].len == len && memcmp(ts->v[i].der, der, len) == 0)
+            return 1;
+    return 0;
+}
+
+/* Adds one certificate; copy says whether the bytes must be copied. */
+static hxc_status add_anchor(struct hxc__trust_store *ts, const unsigned char *der, size_t len,
+                             int copy, hxc_error *err)
+{
+    struct der_item subject;
+    size_t used;
+    if (hxc__der_cert_subject(der, len, &subject, &used) != 0 || used != len)
+        return hxc__err(err, HXC_E_CERT_MALFORMED, 0, "trust anchor is not a DER certificate");
+    if (has_anchor(ts, der, len))
+        return HXC_OK;
+    if (ts->n == ts->cap) {
+        size_t cap = ts->cap ? ts->cap * 2 : 64;
+        struct anchor *v = realloc(ts->v, cap * sizeof *v);
+        if (v == NULL)
+            return hxc__err(err, HXC_E_NOMEM, 0, "out of memory growing the trust store");
+        ts->v = v;
+        ts->cap = cap;
+    }
+    struct anchor *a = &ts->v[ts->n];
+    memset(a, 0, sizeof *a);
+    a->der = der;
+    if (copy) {
+        a->owned = malloc(len);
+        if (a->owned == NULL)
+            return hxc__err(err, HXC_E_NOMEM, 0, "out of memory adding a trust anchor");
+        memcpy(a->owned, der, len);
+        a->der = a->owned;
+    }
+    a->len = len;
+    a->subject_off = (size_t)(subject.tlv - der);
+    a->subject_len = subject.tlv_len;
+    ts->n++;
+    return HXC_OK;
+}
+
+hxc_status hxc__trust_store_add_embedded(struct hxc__trust_store *ts, hxc_error *err)
+{
+    for (size_t i = 0; i < hxc__embedded_root_count; i++) {
+        const struct hxc__embedded_root *r = &hxc__embedded_roots[i];
+        hxc_status st = add_anchor(ts, r->der, r->der_len, 0, err);
+        if (st != HXC_OK) {
+            hxc__err_prefix(err, "embedded root %zu", i);
+            return st;
+        }
+    }
+    return HXC_OK;
+}
+
+/* ------------------------------------------------------------ decoding */
+
+struct pem_buf {
+    unsigned char *data;
+    size_t len, cap;
+    int oom;
+};
+
+static void pem_append(void *ctx, const void *src, size_t len)
+{
+    struct pem_buf *b = ctx;
+    if (b->oom)
+        return;
+    if (b->len + len > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 2048;
+        while (cap < b->len + len)
+            cap *= 2;
+        unsigned char *p = realloc(b->data, cap);
+        if (p == NULL) {
+            b->oom = 1;
+            return;
+        }
+        b->data = p;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, src, len);
+    b->len += len;
+}
+
+/* BearSSL 0.6 keeps the trailing dashes in the name when the BEGIN line
+ * ends with CRLF ("CERTIFICATE-----"): compare without them. */
+static int is_certificate_block(const char *name)
+{
+    static const char *const names[] = {"CERTIFICATE", "X509 CERTIFICATE",
+                                        "TRUSTED CERTIFICATE"};
+    size_t n = strlen(name);
+    while (n > 0 && (name[n - 1] == '-' || name[n - 1] == ' '))
+        n--;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strlen(names[i]) == n && memcmp(name, names[i], n) == 0)
+            return 1;
+    return 0;
+}
+
+/* 1-based line of the byte just before `pos`. */
+static unsigned line_at(const unsigned char *data, size_t pos)
+{
+    unsigned line = 1;
+    for (size_t i = 0; i + 1 < pos; i++)
+        line += data[i] == '\n';
+    return line;
+}
+
+/* Hands one decoded block to fn. An OpenSSL "TRUSTED CERTIFICATE" is the
+ * certificate followed by trust settings: only the first element is kept. */
+static hxc_status emit_block(const struct pem_buf *b, unsigned line, const char *what,
+                             hxc__cert_fn fn, void *ctx, hxc_error *err)
+{
+    struct der_item subject;
+    size_t used;
+    if (b->oom)
+        return hxc__err(err, HXC_E_NOMEM, 0, "out of memory decoding %s", what);
+    if (hxc__der_cert_subject(b->data, b->len, &subject, &used) != 0)
+        return hxc__err(err, HXC_E_CONFIG, 0,
+                        "%s:%u: certificate block does not hold a DER X.509 certificate", what,
+                        line);
+    hxc_status st = fn(ctx, b->data, used, err);
+    if (st != HXC_OK)
+        hxc__err_prefix(err, "%s:%u", what, line);
+    return st;
+}
+
+struct pem_state {
+    br_pem_decoder_context pc;
+    struct pem_buf block;
+    int in_obj, is_cert;
+    unsigned begin_line;
+    size_t ncerts;
+};
+
+static hxc_status pem_event(struct pem_state *s, int ev, unsigned line, const char *what,
+                            hxc__cert_fn fn, void *ctx, hxc_error *err)
+{
+    if (ev == BR_PEM_BEGIN_OBJ) {
+        s->in_obj = 1;
+        s->begin_line = line;
+        s->is_cert = is_certificate_block(br_pem_decoder_name(&s->pc));
+        s->block.len = 0;
+        br_pem_decoder_setdest(&s->pc, s->is_cert ? pem_append : NULL,
+                               s->is_cert ? &s->block : NULL);
+        return HXC_OK;
+    }
+    if (ev == BR_PEM_END_OBJ) {
+        s->in_obj = 0;
+        if (!s->is_cert)
+            return HXC_OK;
+        s->ncerts++;
+        return emit_block(&s->block, s->begin_line, what, fn, ctx, err);
+    }
+    if (ev == BR_PEM_ERROR)
+        return hxc__err(err, HXC_E_CONFIG, 0,
+                        "%s:%u: malformed PEM (bad base64 or unexpected line inside a block)",
+                        what, line);
+    return HXC_OK;
+}
+
+static hxc_status decode_pem(const unsigned char *data, size_t len, const char *what,
+                             hxc__cert_fn fn, void *ctx, hxc_error *err)
+{
+    struct pem_state s;
+    memset(&s, 0, sizeof s);
+    br_pem_decoder_init(&s.pc);
+    size_t pos = 0;
+    hxc_status st = HXC_OK;
+    /* One extra newline lets the decoder see an END line at the very end. */
+    while (st == HXC_OK && pos <= len) {
+        const unsigned char *chunk = pos < len ? data + pos : (const unsigned char *)"\n";
+        size_t used = br_pem_decoder_push(&s.pc, chunk, pos < len ? len - pos : 1);
+        pos += used;
+        int ev = br_pem_decoder_event(&s.pc);
+        if (ev == 0 && used == 0)
+            break;
+        st = pem_event(&s, ev, line_at(data, pos > len ? len : pos), what, fn, ctx, err);
+    }
+    free(s.block.data);
+    if (st != HXC_OK)
+        return st;
+    if (s.in_obj)
+        return hxc__err(err, HXC_E_CONFIG, 0, "%s:%u: unterminated PEM block (no END line)",
+                        what, s.begin_line);
+    if (s.ncerts == 0)
+        return hxc__err(err, HXC_E_CONFIG, 0, "%s: no certificate found in the file", what);
+    return HXC_OK;
+}
+
+/* Concatenated DER certificates. */
+static hxc_status decode_der(const unsigned char *data, size_t len, const char *what,
+                             hxc__cert_fn fn, void *ctx, hxc_error *err)
+{
+    size_t pos = 0;
+    while (pos < len) {
+        struct der_item subject;
+        size_t used;
+        if (hxc__der_cert_subject(data + pos, len - pos, &subject, &used) != 0)
+            return hxc__err(err, HXC_E_CONFIG, 0,
+                            "%s: neither PEM nor a DER certificate (at byte %zu)", what, pos);
+        hxc_status st = fn(ctx, data + pos, used, err);
+        if (st != HXC_OK) {
+            hxc__err_prefix(err, "%s: certificate at byte %zu", what, pos);
+            return st;
+        }
+        pos += used;
+    }
+    return HXC_OK;
+}
+
+static int looks_like_pem(const unsigned char *data, size_t len)
+{
+    static const char marker[] = "-----BEGIN ";
+    size_t m = sizeof marker - 1;
+    for (size_t i = 0; i + m <= len; i++)
+        if (data[i] == '-' && memcmp(data + i, marker, m) == 0)
+            return 1;
+    return 0;
+}
+
+hxc_status hxc__certs_decode(const void *data, size_t len, const char *what, hxc__cert_fn fn,
+                             void *ctx, hxc_error *err)
+{
+    const unsigned char *p = data;
+    if (len == 0)
+        return hxc__err(err, HXC_E_CONFIG, 0, "%s: no certificate found (the file is empty)",
+                        what);
+    if (looks_like_pem(p, len))
+        return decode_pem(p, len, what, fn, ctx, err);
+    if (p[0] != DER_SEQUENCE)
+        return hxc__err(err, HXC_E_CONFIG, 0,
+                        "%s: no certificate found (expected PEM CERTIFICATE blocks or DER)",
+                        what);
+    return decode_der(p, len, what, fn, ctx, err);
+}
+
+/* ------------------------------------------------------------ files */
+
+static hxc_status read_whole_file(const char *path, unsigned char **out, size_t *len,
+                                  hxc_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return hxc__err(err, HXC_E_FILE_READ, errno, "cannot open certificate file '%s': %s",
+                        path, strerror(errno));
+    unsigned char *buf = NULL;
+    size_t n = 0, cap = 0;
+    hxc_status st = HXC_OK;
+    for (;;) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16384;
+            unsigned char *p = cap > MAX_CERT_FILE ? NULL : realloc(buf, cap);
+            if (p == NULL) {
+                st = hxc__err(err, HXC_E_FILE_READ, 0,
+                              "certificate file '%s' is larger than %u bytes", path,
+                              MAX_CERT_FILE);
+                break;
+            }
+            buf = p;
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0) {
+            if (ferror(f))
+                st = hxc__err(err, HXC_E_FILE_READ, errno,
+                              "cannot read certificate file '%s': %s", path, strerror(errno));
+            break;
+        }
+    }
+    fclose(f);
+    if (st != HXC_OK) {
+        free(buf);
+        return st;
+    }
+    *out = buf;
+    *len = n;
+    return HXC_OK;
+}
+
+static hxc_status add_to_store(void *ctx, const unsigned char *der, size_t len, hxc_error *err)
+{
+    return add_anchor(ctx, der, len, 1, err);
+}
+
+hxc_status hxc__trust_store_add_mem(struct hxc__trust_store *ts, const void *data, size_t len,
+                                    const char *what, hxc_error *err)
+{
+    return hxc__certs_decode(data, len, what, add_to_store, ts, err);
+}
+
+hxc_status hxc__trust_store_add_file(struct hxc__trust_store *ts, const char *path,
+                                     hxc_error *err)
+{
+    unsigned char *data;
+    size_t len;
+    hxc_status st = read_whole_file(path, &data, &len, err);
+    if (st != HXC_OK)
+        return st;
+    st = hxc__trust_store_add_mem(ts, data, len, path, err);
+    free(data);
+    return st;
+}
+
+/* ------------------------------------------------------------ DER lists */
+
+struct der_list {
+    struct hxc__der *v;
+    size_t n, cap;
+};
+
+static hxc_status add_to_list(void *ctx, const unsigned char *der, size_t len, hxc_error *err)
+{
+    struct der_list *l = ctx;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 8;
+        struct hxc__der *v = realloc(l->v, cap * sizeof *v);
+        if (v == NULL)
+            return hxc__err(err, HXC_E_NOMEM, 0, "out of memory reading certificates");
+        l->v = v;
+        l->cap = cap;
+    }
+    unsigned char *copy = malloc(len);
+    if (copy == NULL)
+        return hxc__err(err, HXC_E_NOMEM, 0, "out of memory reading certificates");
+    memcpy(copy, der, len);
+    l->v[l->n].data = copy;
+    l->v[l->n].len = len;
+    l->n++;
+    return HXC_OK;
+}
+
+hxc_status hxc__der_list_load_file(const char *path, struct hxc__der **out, size_t *n,
+                                   hxc_error *err)
+{
+    unsigned char *data;
+    size_t len;
+    struct der_list l = {0};
+    *out = NULL;
+    *n = 0;
+    hxc_status st = read_whole_file(path, &data, &len, err);
+    if (st != HXC_OK)
+        return st;
+    st = hxc__certs_decode(data, len, path, add_to_list, &l, err);
+    free(data);
+    if (st != HXC_OK) {
+        hxc__der_list_free(l.v, l.n);
+        return st;
+    }
+    *out = l.v;
+    *n = l.n;
+    return HXC_OK;
+}
+
+void hxc__der_list_free(struct hxc__der *list, size_t n)
+{
+    if (list == NULL)
+        return;
+    for (size_t i = 0; i < n; i++)
+        free((void *)list[i].data);
+    free(list);
+}

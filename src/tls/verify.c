@@ -1,0 +1,1258 @@
+/*
+ * The certificate verification policy (DESIGN.md, "Certificate verification
+ * policy"), built on BearSSL primitives: br_x509_decoder for public keys,
+ * BearSSL's hashes over the TBSCertificate, br_rsa_pkcs1_vrfy and
+ * br_ecdsa_vrfy_asn1 for signatures; the certificate fields and extensions
+ * are read with our DER reader (tls/der.h).
+ *
+ * Path building (RFC 4158 in spirit): chain[0] is the leaf; every other
+ * certificate sent (any order, duplicates and strangers allowed) is a
+ * candidate issuer. From the leaf we look for issuers whose subject equals
+ * the issuer name (and whose subjectKeyIdentifier matches the
+ * authorityKeyIdentifier, when both are present), anchors of the trust store
+ * first, depth-first with backtracking. A certificate whose subject and key
+ * equal an anchor's is replaced by that anchor (also when the server sends
+ * the root itself), so the anchor's own validity, basic constraints and name
+ * constraints apply. When no path works, the most meaningful failure wins:
+ * a policy failure on a correctly signed path, then a bad signature, then
+ * "no trusted root"; deeper failures before shallower ones.
+ */
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "tls/der.h"
+#include "tls/verify.h"
+#include "tls/x509.h"
+
+#define MAX_PATH 10       /* certificates in a path, leaf and anchor included */
+#define MAX_CHAIN 32      /* certificates considered from what was sent */
+#define MAX_SIG_CHECKS 64 /* bound on the work of path building */
+#define MIN_RSA_BITS 2048
+
+/* ------------------------------------------------------------ certificates */
+
+struct cert {
+    const unsigned char *der;
+    size_t der_len;
+    struct der_item tbs, issuer, subject;
+    int64_t not_before, not_after;
+    /* signature */
+    int sig_key_type;        /* BR_KEYTYPE_RSA / BR_KEYTYPE_EC; 0 unsupported */
+    int sig_hash;            /* br_sha256_ID ... */
+    const char *sig_weak;    /* "SHA-1", "MD5"... when the hash is refused */
+    char sig_alg[48];        /* dotted OID or name, for messages */
+    const unsigned char *sig;
+    size_t sig_len;
+    /* public key (copied from BearSSL's decoder) */
+    int key_err;             /* BearSSL decoder error, 0 when the key is usable */
+    br_x509_pkey pkey;
+    unsigned char key_buf[BR_X509_BUFSIZE_KEY];
+    unsigned key_bits;
+    /* extensions */
+    int has_bc, ca;
+    long pathlen;            /* -1: none */
+    int has_ku;
+    unsigned char ku0;       /* first byte of the keyUsage bits */
+    int has_eku, eku_server;
+    int has_san, has_nc, has_ski, has_aki;
+    struct der_item san, nc, ski, aki_keyid;
+    int has_aki_keyid;
+    char unknown_critical[64];
+    int self_issued;
+};
+
+static const unsigned char OID_RSA_PREFIX[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01};
+static const unsigned char OID_ECDSA_SHA1[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x01};
+static const unsigned char OID_ECDSA_SHA2_PREFIX[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03};
+static const unsigned char OID_SHA1_RSA_OIW[] = {0x2b, 0x0e, 0x03, 0x02, 0x1d};
+static const unsigned char OID_DSA_PREFIX[] = {0x2a, 0x86, 0x48, 0xce, 0x38, 0x04};
+static const unsigned char OID_ED25519[] = {0x2b, 0x65, 0x70};
+static const unsigned char OID_ED448[] = {0x2b, 0x65, 0x71};
+static const unsigned char OID_EKU_SERVER[] = {0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x01};
+static const unsigned char OID_EKU_ANY[] = {0x55, 0x1d, 0x25, 0x00};
+
+/* id-ce extensions: 2.5.29.N */
+enum {
+    EXT_SKI = 14, EXT_KU = 15, EXT_SAN = 17, EXT_BC = 19, EXT_NC = 30, EXT_POLICIES = 32,
+    EXT_POLICY_MAPPINGS = 33, EXT_AKI = 35, EXT_POLICY_CONSTRAINTS = 36, EXT_EKU = 37,
+    EXT_INHIBIT_ANY = 54
+};
+
+/* Reads the signature algorithm OID into c. */
+static void parse_sig_alg(struct cert *c, const struct der_item *oid)
+{
+    const unsigned char *o = oid->val;
+    size_t n = oid->len;
+    c->sig_key_type = 0;
+    c->sig_weak = NULL;
+    hxc__der_oid_text(o, n, c->sig_alg, sizeof c->sig_alg);
+    if (n == 9 && memcmp(o, OID_RSA_PREFIX, 8) == 0) {
+        static const struct { unsigned char last; int hash; const char *weak; } rsa[] = {
+            {2, 0, "MD2"}, {3, 0, "MD4"}, {4, br_md5_ID, "MD5"}, {5, br_sha1_ID, "SHA-1"},
+            {11, br_sha256_ID, NULL}, {12, br_sha384_ID, NULL}, {13, br_sha512_ID, NULL},
+            {14, br_sha224_ID, NULL}};
+        for (size_t i = 0; i < sizeof rsa / sizeof rsa[0]; i++) {
+            if (o[8] == rsa[i].last) {
+                c->sig_key_type = BR_KEYTYPE_RSA;
+                c->sig_hash = rsa[i].hash;
+                c->sig_weak = rsa[i].weak;
+            }
+        }
+        if (o[8] == 10)
+            snprintf(c->sig_alg, sizeof c->sig_alg, "RSASSA-PSS");
+        return;
+    }
+    if (n == sizeof OID_SHA1_RSA_OIW && memcmp(o, OID_SHA1_RSA_OIW, n) == 0) {
+        c->sig_key_type = BR_KEYTYPE_RSA;
+        c->sig_hash = br_sha1_ID;
+        c->sig_weak = "SHA-1";
+        return;
+    }
+    if (n == sizeof OID_ECDSA_SHA1 && memcmp(o, OID_ECDSA_SHA1, n) == 0) {
+        c->sig_key_type = BR_KEYTYPE_EC;
+        c->sig_hash = br_sha1_ID;
+        c->sig_weak = "SHA-1";
+        return;
+    }
+    if (n == 8 && memcmp(o, OID_ECDSA_SHA2_PREFIX, 7) == 0 && o[7] >= 1 && o[7] <= 4) {
+        static const int ec[] = {br_sha224_ID, br_sha256_ID, br_sha384_ID, br_sha512_ID};
+        c->sig_key_type = BR_KEYTYPE_EC;
+        c->sig_hash = ec[o[7] - 1];
+        return;
+    }
+    if (n == 7 && memcmp(o, OID_DSA_PREFIX, 6) == 0)
+        snprintf(c->sig_alg, sizeof c->sig_alg, "DSA");
+    else if (n == 3 && memcmp(o, OID_ED25519, 3) == 0)
+        snprintf(c->sig_alg, sizeof c->sig_alg, "Ed25519");
+    else if (n == 3 && memcmp(o, OID_ED448, 3) == 0)
+        snprintf(c->sig_alg, sizeof c->sig_alg, "Ed448");
+}
+
+static const char *parse_bc(struct cert *c, const struct der_item *v)
+{
+    struct der_reader r;
+    struct der_item seq, it;
+    hxc__der_init(&r, v->val, v->len);
+    if (hxc__der_expect(&r, DER_SEQUENCE, &seq) != 0 || !hxc__der_at_end(&r))
+        return "malformed basicConstraints";
+    hxc__der_enter(&r, &seq);
+    int rc = hxc__der_optional(&r, DER_BOOLEAN, &it);
+    if (rc < 0 || (rc == 1 && it.len != 1))
+        return "malformed basicConstraints";
+    c->ca = rc == 1 && it.val[0] != 0;
+    rc = hxc__der_optional(&r, DER_INTEGER, &it);
+    if (rc < 0 || (rc == 1 && (it.len == 0 || it.len > 4 || (it.val[0] & 0x80))))
+        return "malformed basicConstraints path length";
+    if (rc == 1) {
+        c->pathlen = 0;
+        for (size_t i = 0; i < it.len; i++)
+            c->pathlen = (c->pathlen << 8) | it.val[i];
+    }
+    return hxc__der_at_end(&r) ? NULL : "malformed basicConstraints";
+}
+
+static const char *parse_ku(struct cert *c, const struct der_item *v)
+{
+    struct der_reader r;
+    struct der_item bits;
+    hxc__der_init(&r, v->val, v->len);
+    if (hxc__der_expect(&r, DER_BIT_STRING, &bits) != 0 || bits.len < 1 || bits.val[0] > 7)
+        return "malformed keyUsage";
+    c->ku0 = bits.len > 1 ? bits.val[1] : 0;
+    return NULL;
+}
+
+static const char *parse_eku(struct cert *c, const struct der_item *v)
+{
+    struct der_reader r;
+    struct der_item seq, oid;
+    int rc;
+    hxc__der_init(&r, v->val, v->len);
+    if (hxc__der_expect(&r, DER_SEQUENCE, &seq) != 0)
+        return "malformed extendedKeyUsage";
+    hxc__der_enter(&r, &seq);
+    while ((rc = hxc__der_next(&r, &oid)) == 1) {
+        if (oid.tag != DER_OID)
+            return "malformed extendedKeyUsage";
+        if (hxc__der_oid_is(&oid, OID_EKU_SERVER, sizeof OID_EKU_SERVER) ||
+            hxc__der_oid_is(&oid, OID_EKU_ANY, sizeof OID_EKU_ANY))
+            c->eku_server = 1;
+    }
+    return rc < 0 ? "malformed extendedKeyUsage" : NULL;
+}
+
+static const char *parse_aki(struct cert *c, const struct der_item *v)
+{
+    struct der_reader r;
+    struct der_item seq;
+    hxc__der_init(&r, v->val, v->len);
+    if (hxc__der_expect(&r, DER_SEQUENCE, &seq) != 0)
+        return "malformed authorityKeyIdentifier";
+    hxc__der_enter(&r, &seq);
+    int rc = hxc__der_optional(&r, DER_CTX(0), &c->aki_keyid);
+    if (rc < 0)
+        return "malformed authorityKeyIdentifier";
+    c->has_aki_keyid = rc == 1;
+    return NULL;
+}
+
+/* The single element inside an extension's OCTET STRING. */
+static int only_child(const struct der_item *octets, unsigned tag, struct der_item *out)
+{
+    struct der_reader r;
+    hxc__der_enter(&r, octets);
+    if (hxc__der_expect(&r, tag, out) != 0 || !hxc__der_at_end(&r))
+        return -1;
+    return 0;
+}
+
+/* Sets *flag, refusing a second instance of the same extension. */
+static const char *once(int *flag)
+{
+    if (*flag)
+        return "duplicate extension";
+    *flag = 1;
+    return NULL;
+}
+
+static const char *parse_extension(struct cert *c, const struct der_item *ext)
+{
+    struct der_reader r;
+    struct der_item oid, crit, val;
+    hxc__der_enter(&r, ext);
+    if (hxc__der_expect(&r, DER_OID, &oid) != 0)
+        return "malformed extension";
+    int rc = hxc__der_optional(&r, DER_BOOLEAN, &crit);
+    if (rc < 0 || (rc == 1 && crit.len != 1))
+        return "malformed extension";
+    int critical = rc == 1 && crit.val[0] != 0;
+    if (hxc__der_expect(&r, DER_OCTET_STRING, &val) != 0 || !hxc__der_at_end(&r))
+        return "malformed extension";
+    const char *e = NULL;
+    int known = oid.len == 3 && oid.val[0] == 0x55 && oid.val[1] == 0x1d;
+    switch (known ? oid.val[2] : 0) {
+    case EXT_BC:
+        if ((e = once(&c->has_bc)) == NULL)
+            e = parse_bc(c, &val);
+        break;
+    case EXT_KU:
+        if ((e = once(&c->has_ku)) == NULL)
+            e = parse_ku(c, &val);
+        break;
+    case EXT_EKU:
+        if ((e = once(&c->has_eku)) == NULL)
+            e = parse_eku(c, &val);
+        break;
+    case EXT_SAN:
+        if ((e = once(&c->has_san)) == NULL && only_child(&val, DER_SEQUENCE, &c->san) != 0)
+            e = "malformed subjectAltName";
+        break;
+    case EXT_NC:
+        if ((e = once(&c->has_nc)) == NULL && only_child(&val, DER_SEQUENCE, &c->nc) != 0)
+            e = "malformed nameConstraints";
+        break;
+    case EXT_SKI:
+        if ((e = once(&c->has_ski)) == NULL && only_child(&val, DER_OCTET_STRING, &c->ski) != 0)
+            e = "malformed subjectKeyIdentifier";
+        break;
+    case EXT_AKI:
+        if ((e = once(&c->has_aki)) == NULL)
+            e = parse_aki(c, &val);
+        break;
+    case EXT_POLICIES:
+    case EXT_POLICY_MAPPINGS:
+    case EXT_POLICY_CONSTRAINTS:
+    case EXT_INHIBIT_ANY:
+        break; /* understood enough: no policy OIDs are required by hxc */
+    default:
+        if (critical && c->unknown_critical[0] == '\0')
+            hxc__der_oid_text(oid.val, oid.len, c->unknown_critical, sizeof c->unknown_critical);
+    }
+    return e;
+}
+
+static const char *parse_extensions(struct cert *c, const struct der_item *wrapper)
+{
+    struct der_reader r;
+    struct der_item seq, ext;
+    int rc;
+    hxc__der_enter(&r, wrapper);
+    if (hxc__der_expect(&r, DER_SEQUENCE, &seq) != 0 || !hxc__der_at_end(&r))
+        return "malformed extensions";
+    hxc__der_enter(&r, &seq);
+    while ((rc = hxc__der_next(&r, &ext)) == 1) {
+        if (ext.tag != DER_SEQUENCE)
+            return "malformed extension";
+        const char *e = parse_extension(c, &ext);
+        if (e != NULL)
+            return e;
+    }
+    return rc < 0 ? "malformed extensions" : NULL;
+}
+
+static unsigned rsa_bits(const br_rsa_public_key *k)
+{
+    size_t i = 0;
+    while (i < k->nlen && k->n[i] == 0)
+        i++;
+    if (i == k->nlen)
+        return 0;
+    unsigned bits = (unsigned)(k->nlen - i - 1) * 8;
+    for (unsigned char top = k->n[i]; top; top >>= 1)
+        bits++;
+    return bits;
+}
+
+/* The key, through BearSSL's decoder (the same one the TLS engine uses). */
+static void decode_key(struct cert *c)
+{
+    br_x509_decoder_context dc;
+    br_x509_decoder_init(&dc, NULL, NULL);
+    br_x509_decoder_push(&dc, c->der, c->der_len);
+    const br_x509_pkey *pk = br_x509_decoder_get_pkey(&dc);
+    c->key_err = br_x509_decoder_last_error(&dc);
+    if (pk == NULL) {
+        if (c->key_err == 0)
+            c->key_err = BR_ERR_X509_UNSUPPORTED;
+        return;
+    }
+    c->pkey.key_type = pk->key_type;
+    if (pk->key_type == BR_KEYTYPE_RSA && pk->key.rsa.nlen + pk->key.rsa.elen <= sizeof c->key_buf) {
+        br_rsa_public_key *k = &c->pkey.key.rsa;
+        memcpy(c->key_buf, pk->key.rsa.n, pk->key.rsa.nlen);
+        memcpy(c->key_buf + pk->key.rsa.nlen, pk->key.rsa.e, pk->key.rsa.elen);
+        k->n = c->key_buf;
+        k->nlen = pk->key.rsa.nlen;
+        k->e = c->key_buf + k->nlen;
+        k->elen = pk->key.rsa.elen;
+        c->key_bits = rsa_bits(k);
+    } else if (pk->key_type == BR_KEYTYPE_EC && pk->key.ec.qlen <= sizeof c->key_buf) {
+        br_ec_public_key *k = &c->pkey.key.ec;
+        memcpy(c->key_buf, pk->key.ec.q, pk->key.ec.qlen);
+        k->curve = pk->key.ec.curve;
+        k->q = c->key_buf;
+        k->qlen = pk->key.ec.qlen;
+    } else {
+        c->key_err = BR_ERR_X509_UNSUPPORTED;
+    }
+}
+
+static const char *parse_validity(struct cert *c, const struct der_item *validity)
+{
+    struct der_reader r;
+    struct der_item t;
+    hxc__der_enter(&r, validity);
+    if (hxc__der_next(&r, &t) != 1 || hxc__der_time(&t, &c->not_before) != 0)
+        return "malformed notBefore time";
+    if (hxc__der_next(&r, &t) != 1 || hxc__der_time(&t, &c->not_after) != 0)
+        return "malformed notAfter time";
+    return NULL;
+}
+
+/* Parses a DER certificate: NULL on success, or why it is malformed. */
+static const char *cert_parse(struct cert *c, const unsigned char *der, size_t len)
+{
+    struct der_reader r, tr;
+    struct der_item cert, alg, alg_oid, sigval, it, inner_alg, validity;
+    memset(c, 0, sizeof *c);
+    c->der = der;
+    c->der_len = len;
+    c->pathlen = -1;
+    hxc__der_init(&r, der, len);
+    if (hxc__der_expect(&r, DER_SEQUENCE, &cert) != 0 || !hxc__der_at_end(&r))
+        return "not a DER certificate";
+    hxc__der_enter(&r, &cert);
+    if (hxc__der_expect(&r, DER_SEQUENCE, &c->tbs) != 0 ||
+        hxc__der_expect(&r, DER_SEQUENCE, &alg) != 0 ||
+        hxc__der_expect(&r, DER_BIT_STRING, &sigval) != 0 || !hxc__der_at_end(&r))
+        return "not a DER certificate";
+    if (sigval.len < 1 || sigval.val[0] != 0)
+        return "malformed signature value";
+    c->sig = sigval.val + 1;
+    c->sig_len = sigval.len - 1;
+    hxc__der_enter(&tr, &alg);
+    if (hxc__der_expect(&tr, DER_OID, &alg_oid) != 0)
+        return "malformed signature algorithm";
+    parse_sig_alg(c, &alg_oid);
+
+    hxc__der_enter(&tr, &c->tbs);
+    if (hxc__der_optional(&tr, DER_CTX_CONS(0), &it) < 0 ||
+        hxc__der_expect(&tr, DER_INTEGER, &it) != 0)
+        return "malformed version or serial number";
+    if (hxc__der_expect(&tr, DER_SEQUENCE, &inner_alg) != 0 || inner_alg.tlv_len != alg.tlv_len ||
+        memcmp(inner_alg.tlv, alg.tlv, alg.tlv_len) != 0)
+        return "signature algorithm differs inside and outside the signed part";
+    if (hxc__der_expect(&tr, DER_SEQUENCE, &c->issuer) != 0 ||
+        hxc__der_expect(&tr, DER_SEQUENCE, &validity) != 0 ||
+        hxc__der_expect(&tr, DER_SEQUENCE, &c->subject) != 0 ||
+        hxc__der_expect(&tr, DER_SEQUENCE, &it) != 0) /* subjectPublicKeyInfo */
+        return "malformed names or key";
+    const char *e = parse_validity(c, &validity);
+    if (e != NULL)
+        return e;
+    if (hxc__der_optional(&tr, DER_CTX(1), &it) < 0 || hxc__der_optional(&tr, DER_CTX(2), &it) < 0)
+        return "malformed unique identifiers";
+    int rc = hxc__der_optional(&tr, DER_CTX_CONS(3), &it);
+    if (rc < 0)
+        return "malformed extensions";
+    if (rc == 1 && (e = parse_extensions(c, &it)) != NULL)
+        return e;
+    if (!hxc__der_at_end(&tr))
+        return "unexpected data after the extensions";
+    c->self_issued = c->issuer.tlv_len == c->subject.tlv_len &&
+                     memcmp(c->issuer.tlv, c->subject.tlv, c->issuer.tlv_len) == 0;
+    decode_key(c);
+    return NULL;
+}
+
+/* ------------------------------------------------------------ host names */
+
+const char *hxc__host_parse(const char *host, struct hxc__host *out)
+{
+    memset(out, 0, sizeof *out);
+    if (host == NULL || host[0] == '\0')
+        return "empty host name";
+    size_t len = strlen(host);
+    if (len >= sizeof out->name)
+        return "host name longer than 253 characters";
+    if (host[0] == '[' && host[len - 1] == ']') {
+        memcpy(out->name, host + 1, len - 2);
+        if (inet_pton(AF_INET6, out->name, out->addr) != 1)
+            return "malformed IPv6 address";
+        out->kind = HXC_HOST_IPV6;
+        out->addr_len = 16;
+        return NULL;
+    }
+    memcpy(out->name, host, len + 1);
+    if (inet_pton(AF_INET, host, out->addr) == 1) {
+        out->kind = HXC_HOST_IPV4;
+        out->addr_len = 4;
+        return NULL;
+    }
+    if (strchr(host, ':') != NULL) {
+        if (inet_pton(AF_INET6, host, out->addr) != 1)
+            return "malformed IPv6 address";
+        out->kind = HXC_HOST_IPV6;
+        out->addr_len = 16;
+        return NULL;
+    }
+    out->kind = HXC_HOST_DNS;
+    if (out->name[len - 1] == '.')
+        out->name[--len] = '\0';
+    if (len == 0)
+        return "empty host name";
+    if (len > 253)
+        return "host name longer than 253 characters";
+    size_t label = 0;
+    for (size_t i = 0; i <= len; i++) {
+        unsigned char ch = (unsigned char)out->name[i];
+        if (ch == '.' || ch == '\0') {
+            if (label == 0)
+                return "empty label in host name";
+            if (label > 63)
+                return "label longer than 63 characters in host name";
+            label = 0;
+            continue;
+        }
+        label++;
+        if (ch >= 'A' && ch <= 'Z')
+            out->name[i] = (char)(ch - 'A' + 'a');
+        else if (ch >= 0x80)
+            return "non-ASCII host name (use its xn-- form)";
+        else if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '_'))
+            return "invalid character in host name";
+    }
+    return NULL;
+}
+
+static int lower(int c)
+{
+    return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+static int ieq(const char *a, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (lower((unsigned char)a[i]) != lower((unsigned char)b[i]))
+            return 0;
+    return 1;
+}
+
+/* A name of DNS labels: no empty label, no NUL, no '*'. */
+static int plain_dns(const char *p, size_t n)
+{
+    if (n == 0 || p[0] == '.' || p[n - 1] == '.')
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (p[i] == '\0' || p[i] == '*' || (p[i] == '.' && p[i + 1] == '.'))
+            return 0;
+    return 1;
+}
+
+int hxc__dns_san_matches(const char *pattern, size_t len, const char *host)
+{
+    if (len > 0 && pattern[len - 1] == '.')
+        len--;
+    size_t hlen = strlen(host);
+    if (len >= 2 && pattern[0] == '*' && pattern[1] == '.') {
+        /* RFC 6125 6.4.3, restricted: the whole left-most label only. */
+        const char *rest = pattern + 2;
+        size_t rlen = len - 2;
+        if (!plain_dns(rest, rlen) || memchr(rest, '.', rlen) == NULL)
+            return 0; /* "*.com": never directly under a single-label suffix */
+        const char *dot = strchr(host, '.');
+        if (dot == NULL || dot == host)
+            return 0;
+        size_t tail = hlen - (size_t)(dot + 1 - host);
+        return tail == rlen && ieq(dot + 1, rest, rlen);
+    }
+    if (!plain_dns(pattern, len))
+        return 0;
+    return hlen == len && ieq(pattern, host, len);
+}
+
+int hxc__dns_in_subtree(const char *name, size_t name_len, const char *base, size_t base_len)
+{
+    if (base_len == 0)
+        return 1;
+    if (name_len > 0 && name[name_len - 1] == '.')
+        name_len--;
+    if (base_len > 1 && base[base_len - 1] == '.')
+        base_len--;
+    if (base[0] == '.') /* ".example.com": subdomains only */
+        return name_len > base_len && ieq(name + name_len - base_len, base, base_len);
+    if (name_len == base_len)
+        return ieq(name, base, base_len);
+    return name_len > base_len && name[name_len - base_len - 1] == '.' &&
+           ieq(name + name_len - base_len, base, base_len);
+}
+
+int hxc__ip_in_subtree(const unsigned char *addr, size_t addr_len, const unsigned char *c,
+                       size_t c_len)
+{
+    if ((addr_len != 4 && addr_len != 16) || c_len != 2 * addr_len)
+        return 0;
+    for (size_t i = 0; i < addr_len; i++)
+        if ((addr[i] & c[addr_len + i]) != (c[i] & c[addr_len + i]))
+            return 0;
+    return 1;
+}
+
+/* ------------------------------------------------------------ context */
+
+struct vctx {
+    const struct hxc__trust_store *ts;
+    struct cert *chain;      /* parsed certificates sent; [0] is the leaf */
+    int *usable;             /* 0: unparsable or duplicate */
+    size_t n;
+    int64_t now;
+    const struct cert *path[MAX_PATH];
+    int in_path[MAX_CHAIN];
+    unsigned sig_checks;
+    /* the most meaningful failure so far */
+    int best_score;
+    hxc_status best_code;
+    char best[256];
+};
+
+enum { RANK_UNTRUSTED = 1, RANK_SIGNATURE = 2, RANK_POLICY = 3 };
+
+static void where(const struct cert *c, size_t depth, char *out, size_t outsz)
+{
+    char name[128];
+    hxc__der_format_short_name(c->subject.tlv, c->subject.tlv_len, name, sizeof name);
+    snprintf(out, outsz, "depth %zu, %s", depth, name);
+}
+
+/* Records a failure message if its score beats the best one so far. */
+static void record(struct vctx *v, int rank, hxc_status code, size_t depth, const char *msg)
+{
+    int score = rank * 100 + (int)depth;
+    if (score <= v->best_score)
+        return;
+    size_t n = strlen(msg);
+    if (n >= sizeof v->best)
+        n = sizeof v->best - 1;
+    memcpy(v->best, msg, n);
+    v->best[n] = '\0';
+    v->best_score = score;
+    v->best_code = code;
+}
+
+/* Records "<reason> (depth N, CN=...)". */
+HXC__PRINTF(6, 7)
+static void fail(struct vctx *v, int rank, hxc_status code, const struct cert *c, size_t depth,
+                 const char *fmt, ...)
+{
+    char reason[200], w[160], msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    where(c, depth, w, sizeof w);
+    snprintf(msg, sizeof msg, "%s (%s)", reason, w);
+    record(v, rank, code, depth, msg);
+}
+
+/* ------------------------------------------------------------ checks */
+
+static int check_validity(struct vctx *v, const struct cert *c, size_t depth)
+{
+    char date[32];
+    if (v->now < c->not_before) {
+        hxc__der_format_date(c->not_before, date, sizeof date);
+        fail(v, RANK_POLICY, HXC_E_CERT_NOT_YET_VALID, c, depth,
+             "certificate not yet valid until %s", date);
+        return 0;
+    }
+    if (v->now > c->not_after) {
+        hxc__der_format_date(c->not_after, date, sizeof date);
+        fail(v, RANK_POLICY, HXC_E_CERT_EXPIRED, c, depth, "certificate expired %s", date);
+        return 0;
+    }
+    return 1;
+}
+
+static int check_key(struct vctx *v, const struct cert *c, size_t depth)
+{
+    if (c->key_err != 0) {
+        fail(v, RANK_POLICY, HXC_E_CERT_UNSUPPORTED, c, depth,
+             "unsupported public key type (BearSSL error %d)", c->key_err);
+        return 0;
+    }
+    if (c->pkey.key_type == BR_KEYTYPE_RSA && c->key_bits < MIN_RSA_BITS) {
+        fail(v, RANK_POLICY, HXC_E_CERT_WEAK_KEY, c, depth,
+             "RSA key of %u bits is too small, at least %d are required", c->key_bits,
+             MIN_RSA_BITS);
+        return 0;
+    }
+    if (c->pkey.key_type == BR_KEYTYPE_EC &&
+        !((br_ec_get_default()->supported_curves >> c->pkey.key.ec.curve) & 1)) {
+        fail(v, RANK_POLICY, HXC_E_CERT_UNSUPPORTED, c, depth,
+             "unsupported elliptic curve (BearSSL curve %d)", c->pkey.key.ec.curve);
+        return 0;
+    }
+    return 1;
+}
+
+/* Checks every certificate gets at any depth, the anchor included. */
+static int check_self(struct vctx *v, const struct cert *c, size_t depth)
+{
+    if (!check_validity(v, c, depth))
+        return 0;
+    if (c->unknown_critical[0] != '\0') {
+        fail(v, RANK_POLICY, HXC_E_CERT_CRITICAL_EXTENSION, c, depth,
+             "unknown critical extension %s", c->unknown_critical);
+        return 0;
+    }
+    return check_key(v, c, depth);
+}
+
+/* The signature algorithm of c, before any issuer is tried. */
+static int check_sig_alg(struct vctx *v, const struct cert *c, size_t depth)
+{
+    if (c->sig_weak != NULL) {
+        fail(v, RANK_POLICY, HXC_E_CERT_WEAK_SIGNATURE, c, depth,
+             "signature uses %s, which is not accepted", c->sig_weak);
+        return 0;
+    }
+    if (c->sig_key_type == 0) {
+        fail(v, RANK_POLICY, HXC_E_CERT_UNSUPPORTED, c, depth,
+             "unsupported signature algorithm %s", c->sig_alg);
+        return 0;
+    }
+    return 1;
+}
+
+/* ---- name constraints (RFC 5280 4.2.1.10) */
+
+enum { GN_EMAIL = 0x81, GN_DNS = 0x82, GN_DIRNAME = 0xa4, GN_IP = 0x87 };
+
+static int email_in_subtree(const struct der_item *name, const struct der_item *base)
+{
+    const char *n = (const char *)name->val, *b = (const char *)base->val;
+    if (memchr(b, '@', base->len) != NULL)
+        return name->len == base->len && ieq(n, b, base->len);
+    const char *at = memchr(n, '@', name->len);
+    if (at == NULL)
+        return 0;
+    size_t dlen = name->len - (size_t)(at + 1 - n);
+    if (base->len > 0 && b[0] == '.')
+        return hxc__dns_in_subtree(at + 1, dlen, b, base->len);
+    return dlen == base->len && ieq(at + 1, b, dlen);
+}
+
+/* 1 when the RDNs of the constraint's Name are a prefix of the name's. */
+static int dirname_in_subtree(const struct der_item *name, const struct der_item *base)
+{
+    struct der_reader rn, rb, rc;
+    struct der_item seq, bn, rdn_n, rdn_b;
+    hxc__der_enter(&rc, base); /* [4] holds the Name */
+    if (hxc__der_expect(&rc, DER_SEQUENCE, &bn) != 0)
+        return 0;
+    hxc__der_enter(&rb, &bn);
+    hxc__der_init(&rn, name->tlv, name->tlv_len);
+    if (hxc__der_expect(&rn, DER_SEQUENCE, &seq) != 0)
+        return 0;
+    hxc__der_enter(&rn, &seq);
+    while (hxc__der_next(&rb, &rdn_b) == 1) {
+        if (hxc__der_next(&rn, &rdn_n) != 1 || rdn_n.tlv_len != rdn_b.tlv_len ||
+            memcmp(rdn_n.tlv, rdn_b.tlv, rdn_b.tlv_len) != 0)
+            return 0;
+    }
+    return 1;
+}
+
+/* A wildcard SAN "*.R" also stands for "L.R": an exclusion of "L.R" hits it. */
+static int wildcard_hits(const struct der_item *name, const struct der_item *base)
+{
+    const char *n = (const char *)name->val, *b = (const char *)base->val;
+    if (name->len < 3 || n[0] != '*' || n[1] != '.' || base->len == 0 || b[0] == '.')
+        return 0;
+    const char *dot = memchr(b, '.', base->len);
+    if (dot == NULL)
+        return 0;
+    size_t rest = base->len - (size_t)(dot + 1 - b);
+    return rest == name->len - 2 && ieq(dot + 1, n + 2, rest);
+}
+
+static int name_in_subtree(unsigned type, const struct der_item *name,
+                           const struct der_item *base, int excluded)
+{
+    switch (type) {
+    case GN_DNS:
+        return hxc__dns_in_subtree((const char *)name->val, name->len, (const char *)base->val,
+                                   base->len) ||
+               (excluded && wildcard_hits(name, base));
+    case GN_IP:
+        return hxc__ip_in_subtree(name->val, name->len, base->val, base->len);
+    case GN_EMAIL:
+        return email_in_subtree(name, base);
+    case GN_DIRNAME:
+        return dirname_in_subtree(name, base);
+    }
+    return 0;
+}
+
+/* Over the GeneralSubtrees: *has_type tells whether any base is of `type`.
+ * Returns 1 when `name` lies in one of them. */
+static int in_subtrees(const struct der_item *subtrees, unsigned type,
+                       const struct der_item *name, int excluded, int *has_type)
+{
+    struct der_reader r, rs;
+    struct der_item st, base;
+    *has_type = 0;
+    hxc__der_enter(&r, subtrees);
+    while (hxc__der_next(&r, &st) == 1) {
+        hxc__der_enter(&rs, &st);
+        if (st.tag != DER_SEQUENCE || hxc__der_next(&rs, &base) != 1 || base.tag != type)
+            continue;
+        *has_type = 1;
+        if (name_in_subtree(type, name, &base, excluded))
+            return 1;
+    }
+    return 0;
+}
+
+static void name_text(unsigned type, const struct der_item *name, char *out, size_t outsz)
+{
+    char addr[INET6_ADDRSTRLEN];
+    switch (type) {
+    case GN_DNS:
+        snprintf(out, outsz, "DNS name %.*s", (int)(name->len > 100 ? 100 : name->len),
+                 (const char *)name->val);
+        return;
+    case GN_EMAIL:
+        snprintf(out, outsz, "email %.*s", (int)(name->len > 100 ? 100 : name->len),
+                 (const char *)name->val);
+        return;
+    case GN_IP:
+        if (inet_ntop(name->len == 4 ? AF_INET : AF_INET6, name->val, addr, sizeof addr) &&
+            (name->len == 4 || name->len == 16))
+            snprintf(out, outsz, "IP address %s", addr);
+        else
+            snprintf(out, outsz, "malformed IP address");
+        return;
+    default: {
+        char dn[120];
+        hxc__der_format_name(name->tlv, name->tlv_len, dn, sizeof dn);
+        snprintf(out, outsz, "subject %s", dn);
+    }
+    }
+}
+
+struct nc_sets {
+    struct der_item permitted, excluded;
+    int has_permitted, has_excluded;
+};
+
+/* One name of c against the constraints of x. */
+static int check_name(struct vctx *v, const struct nc_sets *s, unsigned type,
+                      const struct der_item *name, const struct cert *x, size_t xdepth,
+                      const struct cert *c, size_t depth)
+{
+    int has_type;
+    const char *verdict = NULL;
+    if (s->has_excluded && in_subtrees(&s->excluded, type, name, 1, &has_type))
+        verdict = "is excluded by";
+    else if (s->has_permitted && !in_subtrees(&s->permitted, type, name, 0, &has_type) &&
+             has_type)
+        verdict = "is not permitted by";
+    if (verdict == NULL)
+        return 1;
+    char what[140], xname[100];
+    name_text(type, name, what, sizeof what);
+    hxc__der_format_short_name(x->subject.tlv, x->subject.tlv_len, xname, sizeof xname);
+    fail(v, RANK_POLICY, HXC_E_CERT_NAME_CONSTRAINTS, c, depth,
+         "%s %s the name constraints of %s at depth %zu", what, verdict, xname, xdepth);
+    return 0;
+}
+
+static int parse_nc(const struct cert *x, struct nc_sets *s)
+{
+    struct der_reader r;
+    memset(s, 0, sizeof *s);
+    hxc__der_enter(&r, &x->nc);
+    int rc = hxc__der_optional(&r, DER_CTX_CONS(0), &s->permitted);
+    if (rc < 0)
+        return -1;
+    s->has_permitted = rc == 1;
+    rc = hxc__der_optional(&r, DER_CTX_CONS(1), &s->excluded);
+    if (rc < 0 || !hxc__der_at_end(&r))
+        return -1;
+    s->has_excluded = rc == 1;
+    return 0;
+}
+
+static int subject_is_empty(const struct cert *c)
+{
+    return c->subject.len == 0;
+}
+
+/* The constraints of x (at xdepth) over c (at depth, below x). */
+static int check_nc_one(struct vctx *v, const struct nc_sets *s, const struct cert *x,
+                        size_t xdepth, const struct cert *c, size_t depth)
+{
+    if (!subject_is_empty(c) &&
+        !check_name(v, s, GN_DIRNAME, &c->subject, x, xdepth, c, depth))
+        return 0;
+    if (!c->has_san)
+        return 1;
+    struct der_reader r;
+    struct der_item gn;
+    hxc__der_enter(&r, &c->san);
+    while (hxc__der_next(&r, &gn) == 1) {
+        if (gn.tag != GN_DNS && gn.tag != GN_IP && gn.tag != GN_EMAIL)
+            continue;
+        if (!check_name(v, s, gn.tag, &gn, x, xdepth, c, depth))
+            return 0;
+    }
+    return 1;
+}
+
+static int check_name_constraints(struct vctx *v, const struct cert *x, size_t xdepth)
+{
+    struct nc_sets s;
+    if (!x->has_nc)
+        return 1;
+    if (parse_nc(x, &s) != 0) {
+        fail(v, RANK_POLICY, HXC_E_CERT_NAME_CONSTRAINTS, x, xdepth,
+             "malformed name constraints");
+        return 0;
+    }
+    for (size_t d = 0; d < xdepth; d++) {
+        const struct cert *c = v->path[d];
+        if (d > 0 && c->self_issued)
+            continue; /* RFC 5280 6.1.3 (b) */
+        if (!check_nc_one(v, &s, x, xdepth, c, d))
+            return 0;
+    }
+    return 1;
+}
+
+/* What an issuer at `depth` must satisfy, with path[0..depth-1] below it. */
+static int check_issuer(struct vctx *v, const struct cert *p, size_t depth)
+{
+    if (!p->has_bc || !p->ca) {
+        fail(v, RANK_POLICY, HXC_E_CERT_NOT_CA, p, depth,
+             "issuer is not a CA (basicConstraints cA=TRUE missing)");
+        return 0;
+    }
+    if (p->has_ku && !(p->ku0 & 0x04)) {
+        fail(v, RANK_POLICY, HXC_E_CERT_NOT_CA, p, depth,
+             "issuer key usage does not allow certificate signing");
+        return 0;
+    }
+    if (p->pathlen >= 0) {
+        long below = 0;
+        for (size_t d = 1; d < depth; d++)
+            below += !v->path[d]->self_issued;
+        if (below > p->pathlen) {
+            fail(v, RANK_POLICY, HXC_E_CERT_PATH_LENGTH, p, depth,
+                 "path length constraint %ld exceeded by %ld intermediate%s below", p->pathlen,
+                 below, below == 1 ? "" : "s");
+            return 0;
+        }
+    }
+    return check_name_constraints(v, p, depth);
+}
+
+/* ------------------------------------------------------------ signatures */
+
+static const br_hash_class *hash_class(int id, const unsigned char **oid)
+{
+    switch (id) {
+    case br_sha224_ID: *oid = BR_HASH_OID_SHA224; return &br_sha224_vtable;
+    case br_sha256_ID: *oid = BR_HASH_OID_SHA256; return &br_sha256_vtable;
+    case br_sha384_ID: *oid = BR_HASH_OID_SHA384; return &br_sha384_vtable;
+    case br_sha512_ID: *oid = BR_HASH_OID_SHA512; return &br_sha512_vtable;
+    }
+    return NULL;
+}
+
+/* 1 when c's signature verifies with key k. */
+static int signature_ok(const struct cert *c, const br_x509_pkey *k)
+{
+    const unsigned char *oid;
+    const br_hash_class *hc = hash_class(c->sig_hash, &oid);
+    if (hc == NULL || k->key_type != c->sig_key_type)
+        return 0;
+    br_hash_compat_context hctx;
+    unsigned char hash[64], out[64];
+    size_t hlen = (hc->desc >> BR_HASHDESC_OUT_OFF) & BR_HASHDESC_OUT_MASK;
+    hc->init(&hctx.vtable);
+    hc->update(&hctx.vtable, c->tbs.tlv, c->tbs.tlv_len);
+    hc->out(&hctx.vtable, hash);
+    if (k->key_type == BR_KEYTYPE_RSA) {
+        br_rsa_pkcs1_vrfy vrfy = br_rsa_pkcs1_vrfy_get_default();
+        return vrfy(c->sig, c->sig_len, oid, hlen, &k->key.rsa, out) &&
+               memcmp(out, hash, hlen) == 0;
+    }
+    br_ecdsa_vrfy vrfy = br_ecdsa_vrfy_asn1_get_default();
+    return vrfy(br_ec_get_default(), hash, hlen, &k->key.ec, c->sig, c->sig_len) == 1;
+}
+
+static int same_key(const br_x509_pkey *a, const br_x509_pkey *b)
+{
+    if (a->key_type != b->key_type)
+        return 0;
+    if (a->key_type == BR_KEYTYPE_RSA)
+        return a->key.rsa.nlen == b->key.rsa.nlen && a->key.rsa.elen == b->key.rsa.elen &&
+               memcmp(a->key.rsa.n, b->key.rsa.n, a->key.rsa.nlen) == 0 &&
+               memcmp(a->key.rsa.e, b->key.rsa.e, a->key.rsa.elen) == 0;
+    if (a->key_type == BR_KEYTYPE_EC)
+        return a->key.ec.curve == b->key.ec.curve && a->key.ec.qlen == b->key.ec.qlen &&
+               memcmp(a->key.ec.q, b->key.ec.q, a->key.ec.qlen) == 0;
+    return 0;
+}
+
+static int same_name(const struct der_item *a, const struct der_item *b)
+{
+    return a->tlv_len == b->tlv_len && memcmp(a->tlv, b->tlv, a->tlv_len) == 0;
+}
+
+/* p may have issued c: names chain, and key identifiers agree when present. */
+static int may_issue(const struct cert *p, const struct cert *c)
+{
+    if (!same_name(&c->issuer, &p->subject))
+        return 0;
+    if (c->has_aki_keyid && p->has_ski)
+        return c->aki_keyid.len == p->ski.len &&
+               memcmp(c->aki_keyid.val, p->ski.val, p->ski.len) == 0;
+    return 1;
+}
+
+/* Verifies c's signature with p's key, recording a failure. */
+static int linked(struct vctx *v, const struct cert *c, size_t depth, const struct cert *p)
+{
+    v->sig_checks++;
+    if (p->key_err == 0 && signature_ok(c, &p->pkey))
+        return 1;
+    char pname[100];
+    hxc__der_format_short_name(p->subject.tlv, p->subject.tlv_len, pname, sizeof pname);
+    fail(v, RANK_SIGNATURE, HXC_E_CERT_BAD_SIGNATURE, c, depth,
+         "signature does not verify with the key of issuer %s", pname);
+    return 0;
+}
+
+/* Parses anchor i into a when its subject equals `name`. */
+static int anchor_named(const struct vctx *v, size_t i, const struct der_item *name,
+                        struct cert *a)
+{
+    struct hxc__der der, subject;
+    hxc__trust_store_anchor(v->ts, i, &der, &subject);
+    if (subject.len != name->tlv_len || memcmp(subject.data, name->tlv, subject.len) != 0)
+        return 0;
+    return cert_parse(a, der.data, der.len) == NULL;
+}
+
+/* The anchor a ends the path at `depth`: its own checks and an issuer's. */
+static int finish_at_anchor(struct vctx *v, const struct cert *a, size_t depth)
+{
+    v->path[depth] = a;
+    return check_self(v, a, depth) && check_issuer(v, a, depth);
+}
+
+/* 1 when c (at depth, by subject and key) is itself a trust anchor. */
+static int is_anchor(const struct vctx *v, const struct cert *c, struct cert *a)
+{
+    size_t n = hxc__trust_store_count(v->ts);
+    for (size_t i = 0; i < n; i++)
+        if (anchor_named(v, i, &c->subject, a) && a->key_err == 0 && c->key_err == 0 &&
+            same_key(&a->pkey, &c->pkey))
+            return 1;
+    return 0;
+}
+
+static int extend(struct vctx *v, const struct cert *c, size_t depth);
+
+/* Issuers of c among the anchors. */
+static int try_anchors(struct vctx *v, const struct cert *c, size_t depth, int *found)
+{
+    struct cert a;
+    size_t n = hxc__trust_store_count(v->ts);
+    for (size_t i = 0; i < n && v->sig_checks < MAX_SIG_CHECKS; i++) {
+        if (!anchor_named(v, i, &c->issuer, &a) || !may_issue(&a, c))
+            continue;
+        *found = 1;
+        if (linked(v, c, depth, &a) && finish_at_anchor(v, &a, depth + 1))
+            return 1;
+    }
+    return 0;
+}
+
+/* Issuers of c among the certificates sent. */
+static int try_chain(struct vctx *v, const struct cert *c, size_t depth, int *found)
+{
+    struct cert a;
+    for (size_t i = 1; i < v->n && v->sig_checks < MAX_SIG_CHECKS; i++) {
+        const struct cert *p = &v->chain[i];
+        if (!v->usable[i] || v->in_path[i] || !may_issue(p, c))
+            continue;
+        if (is_anchor(v, p, &a))
+            continue; /* try_anchors went that way already */
+        *found = 1;
+        if (!linked(v, c, depth, p))
+            continue;
+        if (depth + 2 >= MAX_PATH) {
+            fail(v, RANK_POLICY, HXC_E_CERT_CHAIN_TOO_LONG, p, depth + 1,
+                 "chain longer than %d certificates", MAX_PATH);
+            continue;
+        }
+        v->path[depth + 1] = p;
+        if (!check_self(v, p, depth + 1) || !check_issuer(v, p, depth + 1))
+            continue;
+        v->in_path[i] = 1;
+        int ok = extend(v, p, depth + 1);
+        v->in_path[i] = 0;
+        if (ok)
+            return 1;
+    }
+    return 0;
+}
+
+/* "unable to find a trusted root for CN=x (depth 0, issuer CN=y)" */
+static void no_issuer(struct vctx *v, const struct cert *c, size_t depth)
+{
+    char cname[100], iname[120], msg[400];
+    hxc__der_format_short_name(c->subject.tlv, c->subject.tlv_len, cname, sizeof cname);
+    hxc__der_format_name(c->issuer.tlv, c->issuer.tlv_len, iname, sizeof iname);
+    if (c->self_issued)
+        snprintf(msg, sizeof msg,
+                 "unable to find a trusted root for %s (depth %zu, self-signed and not in "
+                 "the trust store)", cname, depth);
+    else
+        snprintf(msg, sizeof msg, "unable to find a trusted root for %s (depth %zu, issuer %s)",
+                 cname, depth, iname);
+    record(v, RANK_UNTRUSTED, HXC_E_CERT_UNTRUSTED, depth, msg);
+}
+
+/* path[0..depth] is checked; c == path[depth]. Finds an issuer for c. */
+static int extend(struct vctx *v, const struct cert *c, size_t depth)
+{
+    if (!check_sig_alg(v, c, depth))
+        return 0;
+    int found = 0;
+    if (try_anchors(v, c, depth, &found) || try_chain(v, c, depth, &found))
+        return 1;
+    if (!found)
+        no_issuer(v, c, depth);
+    return 0;
+}
+
+/* ------------------------------------------------------------ leaf */
+
+static void append_list(char *out, size_t outsz, size_t *pos, const char *item, int *count)
+{
+    size_t need = strlen(item) + (*count ? 2 : 0);
+    if (*count < 0)
+        return;
+    if (*pos + need + 6 >= outsz) { /* room for ", ..." */
+        snprintf(out + *pos, outsz - *pos, "%s...", *count ? ", " : "");
+        *count = -1;
+        return;
+    }
+    *pos += (size_t)snprintf(out + *pos, outsz - *pos, "%s%s", *count ? ", " : "", item);
+    (*count)++;
+}
+
+/* The DNS and IP names of the SAN, comma-separated, truncated. */
+static void san_list(const struct cert *c, char *out, size_t outsz)
+{
+    struct der_reader r;
+    struct der_item gn;
+    size_t pos = 0;
+    int count = 0;
+    out[0] = '\0';
+    hxc__der_enter(&r, &c->san);
+    while (hxc__der_next(&r, &gn) == 1) {
+        char item[INET6_ADDRSTRLEN + 80];
+        if (gn.tag == GN_DNS)
+            snprintf(item, sizeof item, "%.*s", (int)(gn.len > 64 ? 64 : gn.len),
+                     (const char *)gn.val);
+        else if (gn.tag == GN_IP && (gn.len == 4 || gn.len == 16))
+            inet_ntop(gn.len == 4 ? AF_INET : AF_INET6, gn.val, item, sizeof item);
+        else
+            continue;
+        append_list(out, outsz, &pos, item, &count);
+    }
+}
+
+static int host_matches(const struct cert *c, const struct hxc__host *h)
+{
+    struct der_reader r;
+    struct der_item gn;
+    hxc__der_enter(&r, &c->san);
+    while (hxc__der_next(&r, &gn) == 1) {
+        if (h->kind == HXC_HOST_DNS && gn.tag == GN_DNS &&
+            hxc__dns_san_matches((const char *)gn.val, gn.len, h->name))
+            return 1;
+        if (h->kind != HXC_HOST_DNS && gn.tag == GN_IP && gn.len == h->addr_len &&
+            memcmp(gn.val, h->addr, h->addr_len) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static hxc_status check_host(const struct cert *leaf, const struct hxc__host *h,
+                             const char *host, hxc_error *err)
+{
+    const char *pre = "certificate verify failed for";
+    if (!leaf->has_san) {
+        char cn[100];
+        hxc__der_format_short_name(leaf->subject.tlv, leaf->subject.tlv_len, cn, sizeof cn);
+        return hxc__err(err, HXC_E_CERT_HOSTNAME, 0,
+                        "%s '%s': hostname mismatch (certificate has no subjectAltName; its "
+                        "subject %s is not used for names)",
+                        pre, host, cn);
+    }
+    if (host_matches(leaf, h))
+        return HXC_OK;
+    char list[120];
+    san_list(leaf, list, sizeof list);
+    if (list[0] == '\0')
+        return hxc__err(err, HXC_E_CERT_HOSTNAME, 0,
+                        "%s '%s': hostname mismatch (certificate has no DNS or IP names)", pre,
+                        host);
+    return hxc__err(err, HXC_E_CERT_HOSTNAME, 0,
+                    "%s '%s': hostname mismatch (certificate is valid for %s)", pre, host, list);
+}
+
+static void fill_summary(const struct cert *c, struct hxc__cert_summary *s)
+{
+    if (s == NULL)
+        return;
+    hxc__der_format_name(c->subject.tlv, c->subject.tlv_len, s->subject, sizeof s->subject);
+    hxc__der_format_name(c->issuer.tlv, c->issuer.tlv_len, s->issuer, sizeof s->issuer);
+    hxc__der_format_time(c->not_before, s->not_before, sizeof s->not_before);
+    hxc__der_format_time(c->not_after, s->not_after, sizeof s->not_after);
+}
+
+/* Parses chain[1..]: unparsable and duplicate certificates are skipped. */
+static void parse_rest(struct vctx *v, const struct hxc__der *chain)
+{
+    for (size_t i = 1; i < v->n; i++) {
+        v->usable[i] = cert_parse(&v->chain[i], chain[i].data, chain[i].len) == NULL;
+        for (size_t j = 0; j < i && v->usable[i]; j++)
+            if (chain[j].len == chain[i].len &&
+                memcmp(chain[j].data, chain[i].data, chain[i].len) == 0)
+                v->usable[i] = 0;
+    }
+}
+
+/* Leaf-only checks (with the leaf's own validity, extensions and key). */
+static int check_leaf(struct vctx *v, const struct cert *leaf)
+{
+    if (!check_self(v, leaf, 0))
+        return 0;
+    if (leaf->has_eku && !leaf->eku_server) {
+        fail(v, RANK_POLICY, HXC_E_CERT_USAGE, leaf, 0,
+             "leaf certificate key usage does not allow server authentication");
+        return 0;
+    }
+    return 1;
+}
+
+static hxc_status run(struct vctx *v, const struct hxc__der *chain, const char *host,
+                      struct hxc__cert_summary *summary, hxc_error *err)
+{
+    const char *pre = "certificate verify failed for";
+    struct hxc__host h;
+    const char *bad = hxc__host_parse(host, &h);
+    if (bad != NULL)
+        return hxc__err(err, HXC_E_CERT_BAD_NAME, 0, "%s '%s': invalid host name (%s)", pre,
+                        host ? host : "", bad);
+    struct cert *leaf = &v->chain[0];
+    const char *e = cert_parse(leaf, chain[0].data, chain[0].len);
+    if (e != NULL)
+        return hxc__err(err, HXC_E_CERT_MALFORMED, 0, "%s '%s': malformed certificate: %s "
+                        "(depth 0)", pre, host, e);
+    fill_summary(leaf, summary);
+    parse_rest(v, chain);
+    v->path[0] = leaf;
+    int ok = check_leaf(v, leaf);
+    if (ok) {
+        struct cert a;
+        ok = is_anchor(v, leaf, &a) || extend(v, leaf, 0); /* directly trusted, or a path */
+    }
+    if (!ok) {
+        if (v->best_score == 0)
+            fail(v, RANK_UNTRUSTED, HXC_E_CERT_UNTRUSTED, leaf, 0,
+                 "unable to find a trusted root (search limit reached)");
+        return hxc__err(err, v->best_code, 0, "%s '%s': %s", pre, host, v->best);
+    }
+    return check_host(leaf, &h, host, err);
+}
+
+hxc_status hxc__x509_verify(const struct hxc__trust_store *ts, const struct hxc__der *chain,
+                            size_t n, const char *host, int64_t unix_time,
+                            struct hxc__cert_summary *summary, hxc_error *err)
+{
+    if (summary != NULL)
+        memset(summary, 0, sizeof *summary);
+    if (chain == NULL || n == 0)
+        return hxc__err(err, HXC_E_CERT_NO_CHAIN, 0,
+                        "certificate verify failed for '%s': server sent no certificate",
+                        host ? host : "");
+    if (ts == NULL)
+        return hxc__err(err, HXC_E_INVALID_ARGUMENT, 0, "no trust store given for verification");
+    struct vctx v;
+    memset(&v, 0, sizeof v);
+    v.ts = ts;
+    v.n = n > MAX_CHAIN ? MAX_CHAIN : n;
+    v.now = unix_time;
+    v.chain = calloc(v.n, sizeof *v.chain);
+    v.usable = calloc(v.n, sizeof *v.usable);
+    hxc_status st;
+    if (v.chain == NULL || v.usable == NULL)
+        st = hxc__err(err, HXC_E_NOMEM, 0, "out of memory verifying the certificate chain");
+    else
+        st = run(&v, chain, host, summary, err);
+    free(v.chain);
+    free(v.usable);
+    return st;
+}

@@ -1,0 +1,56 @@
+/*
+ * Internals of the trust store and the verifier shared between
+ * src/tls/trust.c, src/tls/verify.c and the unit tests: read access to the
+ * anchors, certificate file decoding, and the pure host-name functions.
+ */
+#ifndef HXC_TLS_VERIFY_H
+#define HXC_TLS_VERIFY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tls/x509.h"
+
+/* Anchor i (i < hxc__trust_store_count): its whole DER certificate and its
+ * subject Name (whole encoding, pointing into the certificate). */
+void hxc__trust_store_anchor(const struct hxc__trust_store *ts, size_t i, struct hxc__der *cert,
+                             struct hxc__der *subject);
+
+/* Decodes a PEM (CERTIFICATE blocks) or DER buffer, calling `fn` for each
+ * certificate (DER bytes point into a temporary buffer: copy them). `what`
+ * names the source in errors. No certificate at all is an error. */
+typedef hxc_status (*hxc__cert_fn)(void *ctx, const unsigned char *der, size_t len,
+                                   hxc_error *err);
+hxc_status hxc__certs_decode(const void *data, size_t len, const char *what, hxc__cert_fn fn,
+                             void *ctx, hxc_error *err);
+
+/* Host names. */
+enum hxc__host_kind { HXC_HOST_DNS = 1, HXC_HOST_IPV4 = 4, HXC_HOST_IPV6 = 6 };
+struct hxc__host {
+    enum hxc__host_kind kind;
+    char name[256];          /* normalised DNS name, or the literal as given */
+    unsigned char addr[16];  /* IPv4 (4 bytes) or IPv6 (16 bytes) */
+    size_t addr_len;
+};
+/* Normalises `host`: an IPv4 literal, an IPv6 literal (brackets allowed),
+ * or a DNS name lowercased with one trailing dot removed. Returns NULL on
+ * success or a static reason ("empty label", ...) on failure. */
+const char *hxc__host_parse(const char *host, struct hxc__host *out);
+
+/* 1 when the DNS SAN `pattern` (len bytes, as found in the certificate)
+ * matches the normalised DNS `host`: case-insensitive; one '*' only as the
+ * whole left-most label, matching exactly one label, never directly under a
+ * single-label suffix ("*.com"). */
+int hxc__dns_san_matches(const char *pattern, size_t len, const char *host);
+
+/* 1 when the DNS name `name` lies within the dNSName constraint `base`
+ * (RFC 5280 4.2.1.10: "example.com" covers itself and every subdomain,
+ * ".example.com" only subdomains, "" everything). Case-insensitive. */
+int hxc__dns_in_subtree(const char *name, size_t name_len, const char *base, size_t base_len);
+
+/* 1 when the address (4 or 16 bytes) lies in the iPAddress constraint
+ * (address followed by mask: 8 or 32 bytes). */
+int hxc__ip_in_subtree(const unsigned char *addr, size_t addr_len, const unsigned char *c,
+                       size_t c_len);
+
+#endif

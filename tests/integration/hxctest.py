@@ -1,0 +1,438 @@
+"""Shared helpers for hxc's integration tests (python3 standard library only).
+
+- free_port(): a free TCP port on a loopback address
+- Pki: a throwaway CA and server certificates minted with the openssl CLI
+- Server and its makers: nghttpd(), s_server(), node_server(): real servers on
+  loopback with readiness waits and guaranteed cleanup (context managers,
+  plus an atexit sweep)
+- run_hxc(): run the CLI and capture stdout (bytes), stderr (text), exit code
+  and elapsed time
+- run_tests(): run test functions, print PASS/FAIL lines and the closing
+  "N passed, N failed" line, exit non-zero on failure
+
+Environment: HXC_BIN (the CLI), HXC_SOURCE_DIR, HXC_BUILD_DIR.
+"""
+
+import atexit
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE_DIR = os.environ.get("HXC_SOURCE_DIR") or os.path.dirname(os.path.dirname(HERE))
+BUILD_DIR = os.environ.get("HXC_BUILD_DIR") or os.path.join(SOURCE_DIR, "build")
+HXC_BIN = os.environ.get("HXC_BIN") or os.path.join(BUILD_DIR, "hxc")
+SERVERS_DIR = os.path.join(SOURCE_DIR, "tests", "servers")
+
+DEFAULT_SANS = ("DNS:localhost", "IP:127.0.0.1", "IP:::1")
+
+_live = []      # servers still running, stopped at exit whatever happens
+_tmpdirs = []   # temp dirs removed at exit
+
+
+def _cleanup():
+    for srv in list(_live):
+        srv.stop()
+    for d in _tmpdirs:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+atexit.register(_cleanup)
+
+
+def _on_signal(signum, _frame):
+    _cleanup()
+    sys.exit(128 + signum)
+
+
+signal.signal(signal.SIGTERM, _on_signal)
+
+
+class TestFailure(AssertionError):
+    pass
+
+
+def fail(msg):
+    raise TestFailure(msg)
+
+
+def check(cond, msg):
+    if not cond:
+        fail(msg)
+
+
+def tempdir(prefix="hxc-test-"):
+    d = tempfile.mkdtemp(prefix=prefix)
+    _tmpdirs.append(d)
+    return d
+
+
+def ipv6_available():
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+def free_port(host="127.0.0.1"):
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def closed_port(host="127.0.0.1"):
+    """A port with nothing listening (bound then released)."""
+    return free_port(host)
+
+
+# ------------------------------------------------------------------ PKI
+
+def openssl(args, cwd):
+    proc = subprocess.run(["openssl"] + list(args), cwd=cwd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError("openssl %s failed (exit %d): %s"
+                           % (" ".join(args), proc.returncode, proc.stderr.strip()))
+    return proc.stdout
+
+
+def _genkey(path, key_type, cwd):
+    if key_type == "ec":
+        openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
+                 "-out", path], cwd)
+    elif key_type.startswith("rsa"):
+        bits = key_type[3:] or "2048"
+        openssl(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:" + bits,
+                 "-out", path], cwd)
+    else:
+        raise ValueError("key_type must be 'ec' or 'rsa[BITS]', not %r" % key_type)
+
+
+def _utc(ts):
+    """Unix seconds -> openssl ca date 'YYYYMMDDHHMMSSZ'."""
+    return time.strftime("%Y%m%d%H%M%SZ", time.gmtime(ts))
+
+
+class Pki:
+    """A throwaway CA in its own temp dir, able to issue server certificates.
+
+    ca_cert / ca_key: the root; issue() returns a Leaf with cert, key and
+    chain (leaf + CA) paths.
+    """
+
+    def __init__(self, key_type="ec", cn="hxc test CA", days=3650, directory=None):
+        self.dir = directory or tempdir("hxc-pki-")
+        self.key_type = key_type
+        self.ca_key = os.path.join(self.dir, "ca.key")
+        self.ca_cert = os.path.join(self.dir, "ca.pem")
+        self._serial = 0x1000
+        os.makedirs(os.path.join(self.dir, "newcerts"), exist_ok=True)
+        open(os.path.join(self.dir, "index.txt"), "w").close()
+        with open(os.path.join(self.dir, "ca.cnf"), "w") as f:
+            f.write(
+                "[req]\ndistinguished_name=dn\nprompt=no\n[dn]\nCN=%s\n"
+                "[v3_ca]\nbasicConstraints=critical,CA:TRUE\n"
+                "keyUsage=critical,keyCertSign,cRLSign\n"
+                "subjectKeyIdentifier=hash\n"
+                "[ca]\ndefault_ca=hxc_ca\n"
+                "[hxc_ca]\ndir=%s\ndatabase=$dir/index.txt\nnew_certs_dir=$dir/newcerts\n"
+                "serial=$dir/serial\ndefault_md=sha256\npolicy=any\nunique_subject=no\n"
+                "copy_extensions=none\nemail_in_dn=no\n"
+                "[any]\ncommonName=supplied\norganizationName=optional\n" % (cn, self.dir))
+        _genkey(self.ca_key, key_type, self.dir)
+        openssl(["req", "-x509", "-new", "-config", "ca.cnf", "-extensions", "v3_ca",
+                 "-key", self.ca_key, "-sha256", "-days", str(days), "-out", self.ca_cert],
+                self.dir)
+
+    def issue(self, name="server", cn="localhost", sans=DEFAULT_SANS, key_type=None,
+              days=30, not_before=None, not_after=None, eku="serverAuth"):
+        """Issues a leaf certificate. not_before / not_after are Unix seconds
+        and override days (e.g. an expired certificate)."""
+        key_type = key_type or self.key_type
+        key = os.path.join(self.dir, name + ".key")
+        csr = os.path.join(self.dir, name + ".csr")
+        cert = os.path.join(self.dir, name + ".pem")
+        ext = os.path.join(self.dir, name + ".ext")
+        _genkey(key, key_type, self.dir)
+        usage = "digitalSignature" if key_type == "ec" else "digitalSignature,keyEncipherment"
+        lines = ["basicConstraints=critical,CA:FALSE", "keyUsage=critical," + usage,
+                 "subjectKeyIdentifier=hash", "authorityKeyIdentifier=keyid"]
+        if eku:
+            lines.append("extendedKeyUsage=" + eku)
+        if sans:
+            lines.append("subjectAltName=" + ",".join(sans))
+        with open(ext, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        openssl(["req", "-new", "-key", key, "-subj", "/CN=" + cn, "-out", csr], self.dir)
+        self._serial += 1
+        with open(os.path.join(self.dir, "serial"), "w") as f:
+            f.write("%X\n" % self._serial)
+        now = int(time.time())
+        start = not_before if not_before is not None else now - 3600
+        end = not_after if not_after is not None else now + days * 86400
+        openssl(["ca", "-batch", "-notext", "-config", "ca.cnf", "-cert", self.ca_cert,
+                 "-keyfile", self.ca_key, "-in", csr, "-out", cert, "-extfile", ext,
+                 "-startdate", _utc(start), "-enddate", _utc(end)], self.dir)
+        chain = os.path.join(self.dir, name + "-chain.pem")
+        with open(chain, "w") as out:
+            for p in (cert, self.ca_cert):
+                with open(p) as f:
+                    out.write(f.read())
+        return Leaf(cert, key, chain)
+
+
+class Leaf:
+    def __init__(self, cert, key, chain):
+        self.cert = cert
+        self.key = key
+        self.chain = chain
+
+
+# -------------------------------------------------------------- servers
+
+def _can_connect(host, port):
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as s:
+            s.settimeout(0.5)
+            s.connect((host, port))
+        return True
+    except OSError:
+        return False
+
+
+class Server:
+    """A server process. Ready when `ready_line` appears in its log (the port
+    may be read from it: "READY <port>"), or when host:port accepts TCP."""
+
+    def __init__(self, argv, name, host="127.0.0.1", port=None, ready_line=None, cwd=None,
+                 timeout=15.0):
+        self.argv = argv
+        self.name = name
+        self.host = host
+        self.port = port
+        self.ready_line = ready_line
+        self.cwd = cwd
+        self.timeout = timeout
+        self.proc = None
+        self.log_path = None
+
+    def start(self):
+        logdir = tempdir("hxc-srv-")
+        self.log_path = os.path.join(logdir, self.name + ".log")
+        log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=log,
+                                     stderr=subprocess.STDOUT, cwd=self.cwd,
+                                     start_new_session=True)
+        log.close()
+        _live.append(self)
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                self.stop()
+                raise RuntimeError("%s exited with %s before it was ready; log:\n%s"
+                                   % (self.name, self.proc.returncode, self.log()))
+            if self._ready():
+                return self
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("%s not ready after %.0f s; log:\n%s"
+                           % (self.name, self.timeout, self.log()))
+
+    def _ready(self):
+        if self.ready_line is not None:
+            for line in self.log().splitlines():
+                if line.startswith(self.ready_line):
+                    rest = line[len(self.ready_line):].strip()
+                    if self.port is None and rest.isdigit():
+                        self.port = int(rest)
+                    return True
+            return False
+        return _can_connect(self.host, self.port)
+
+    def log(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                self.proc.wait(timeout=3)
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                self.proc.wait(timeout=3)
+        if self in _live:
+            _live.remove(self)
+
+    @property
+    def url_host(self):
+        return "[%s]" % self.host if ":" in self.host else self.host
+
+    def url(self, path="/", host=None):
+        return "%s://%s:%d%s" % (self.scheme, host or self.url_host, self.port, path)
+
+    scheme = "https"
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
+
+
+def nghttpd(leaf, htdocs, host="127.0.0.1", port=None, extra=()):
+    """nghttpd (HTTP/2 over TLS, ALPN h2) serving htdocs with leaf's cert."""
+    port = port or free_port(host)
+    argv = ["nghttpd", "--address=" + host, "-d", htdocs] + list(extra) + \
+        [str(port), leaf.key, leaf.cert]
+    return Server(argv, "nghttpd", host=host, port=port)
+
+
+def s_server(leaf, host="127.0.0.1", port=None, www_dir=None, alpn="http/1.1", extra=()):
+    """openssl s_server; with www_dir: -WWW serving files from it (HTTP/1.0)."""
+    port = port or free_port(host)
+    argv = ["openssl", "s_server", "-accept", "%s:%d" % ("[%s]" % host if ":" in host else host,
+                                                         port),
+            "-cert", leaf.cert, "-key", leaf.key, "-quiet"]
+    if alpn:
+        argv += ["-alpn", alpn]
+    if www_dir:
+        argv += ["-WWW"]
+    argv += list(extra)
+    return Server(argv, "s_server", host=host, port=port, cwd=www_dir)
+
+
+def node_server(leaf=None, host="127.0.0.1", mode="http"):
+    """tests/servers/fault_server.js (TLS with leaf, plain without)."""
+    argv = ["node", os.path.join(SERVERS_DIR, "fault_server.js"), "--host", host, "--port", "0",
+            "--mode", mode]
+    if leaf is not None:
+        argv += ["--tls", "--key", leaf.key, "--cert", leaf.cert]
+    srv = Server(argv, "node-" + mode, host=host, ready_line="READY")
+    srv.scheme = "https" if leaf is not None else "http"
+    return srv
+
+
+def h2_fault_server(leaf, host="127.0.0.1", mode="http2"):
+    """tests/servers/h2_fault_server.js: HTTP/2 resets and GOAWAYs."""
+    argv = ["node", os.path.join(SERVERS_DIR, "h2_fault_server.js"), "--host", host,
+            "--port", "0", "--key", leaf.key, "--cert", leaf.cert, "--mode", mode]
+    return Server(argv, "node-h2-" + mode, host=host, ready_line="READY")
+
+
+def htdocs_dir(files=None):
+    """A temp document root with a few known files."""
+    d = tempdir("hxc-htdocs-")
+    files = files or {
+        "index.html": b"<h1>hxc test page</h1>\n",
+        "hello.txt": b"hello over TLS\n",
+        "binary.bin": bytes(range(256)) * 64,
+    }
+    for name, data in files.items():
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(data)
+    return d
+
+
+# ------------------------------------------------------------------ hxc
+
+class Result:
+    def __init__(self, argv, rc, out, err, elapsed):
+        self.argv = argv
+        self.rc = rc
+        self.out = out          # bytes
+        self.err = err          # str
+        self.elapsed = elapsed  # seconds
+
+    @property
+    def text(self):
+        return self.out.decode("utf-8", "replace")
+
+    def describe(self):
+        out = self.out if len(self.out) < 2000 else self.out[:2000] + b"..."
+        return ("command: %s\nexit: %s (%.2f s)\nstdout: %r\nstderr:\n%s"
+                % (" ".join(self.argv), self.rc, self.elapsed, out, self.err))
+
+
+def run_hxc(args, timeout=30, stdin=None, cwd=None):
+    argv = [HXC_BIN] + [str(a) for a in args]
+    start = time.monotonic()
+    try:
+        proc = subprocess.run(argv, input=stdin, capture_output=True, timeout=timeout, cwd=cwd)
+    except subprocess.TimeoutExpired as e:
+        fail("hxc did not finish within %d s: %s\nstderr so far: %s"
+             % (timeout, " ".join(argv), (e.stderr or b"").decode("utf-8", "replace")))
+    elapsed = time.monotonic() - start
+    return Result(argv, proc.returncode, proc.stdout, proc.stderr.decode("utf-8", "replace"),
+                  elapsed)
+
+
+def expect_rc(res, code, what=""):
+    if res.rc != code:
+        fail("expected exit %d%s, got %s\n%s"
+             % (code, " (" + what + ")" if what else "", res.rc, res.describe()))
+
+
+def expect_in(needle, haystack, res, where="output"):
+    if needle not in haystack:
+        fail("expected %r in %s\n%s" % (needle, where, res.describe()))
+
+
+def expect_error_message(res):
+    """A failing run must say why on stderr: 'hxc: <message in words>'."""
+    lines = [l for l in res.err.splitlines() if l.startswith("hxc: ") and
+             "warning:" not in l]
+    if not lines or len(lines[-1]) < len("hxc: ") + 8:
+        fail("expected an 'hxc: <reason>' line on stderr\n" + res.describe())
+    return lines[-1]
+
+
+# --------------------------------------------------------------- runner
+
+def run_tests(tests):
+    """tests: list of callables (or (name, callable)). Prints PASS/FAIL per
+    test and 'N passed, N failed'; exits 1 on any failure."""
+    if not os.path.exists(HXC_BIN):
+        print("hxc binary not found at %s (set HXC_BIN)" % HXC_BIN)
+        print("0 passed, 1 failed")
+        sys.exit(1)
+    passed = failed = 0
+    for t in tests:
+        name, fn = t if isinstance(t, tuple) else (t.__name__, t)
+        start = time.monotonic()
+        try:
+            fn()
+        except Exception as e:  # report and keep going
+            failed += 1
+            print("FAIL %s (%.1f s)" % (name, time.monotonic() - start))
+            if isinstance(e, TestFailure):
+                print("  " + str(e).replace("\n", "\n  "))
+            else:
+                print("  " + traceback.format_exc().replace("\n", "\n  "))
+        else:
+            passed += 1
+            print("PASS %s (%.1f s)" % (name, time.monotonic() - start))
+        sys.stdout.flush()
+    print("%d passed, %d failed" % (passed, failed))
+    _cleanup()
+    sys.exit(1 if failed else 0)

@@ -1,0 +1,53 @@
+"""hxc -V / --version: hxc, BearSSL, nghttp2, llhttp and certifi versions, and
+'trust anchors: N' where N is the number of certificates in certs/cacert.pem."""
+
+import os
+import re
+
+import hxctest as h
+
+
+def bundle_count():
+    with open(os.path.join(h.SOURCE_DIR, "certs", "cacert.pem")) as f:
+        return sum(1 for line in f if "BEGIN CERTIFICATE" in line)
+
+
+def certifi_version():
+    with open(os.path.join(h.SOURCE_DIR, "certs", "VERSION")) as f:
+        return f.read().strip()
+
+
+def test_version_components():
+    for flag in ("-V", "--version"):
+        res = h.run_hxc([flag])
+        h.expect_rc(res, 0)
+        text = res.text
+        h.check(re.search(r"^hxc \d+\.\d+\.\d+$", text, re.M), "hxc version line\n"
+                + res.describe())
+        h.check(re.search(r"^BearSSL \d+\.\d+", text, re.M), "BearSSL line\n" + res.describe())
+        h.check(re.search(r"^nghttp2 \d+\.\d+\.\d+$", text, re.M), "nghttp2 line\n"
+                + res.describe())
+        h.check(re.search(r"^llhttp \d+\.\d+\.\d+$", text, re.M), "llhttp line\n"
+                + res.describe())
+        h.expect_in("certifi %s\n" % certifi_version(), text, res)
+
+
+def test_trust_anchor_count_matches_bundle():
+    res = h.run_hxc(["-V"])
+    h.expect_rc(res, 0)
+    m = re.search(r"^trust anchors: (\d+)$", res.text, re.M)
+    h.check(m, "no 'trust anchors: N' line\n" + res.describe())
+    want = bundle_count()
+    h.check(want > 0, "certs/cacert.pem has no certificates")
+    h.check(int(m.group(1)) == want, "trust anchors: %s, but certs/cacert.pem holds %d"
+            % (m.group(1), want))
+
+
+def test_version_ignores_url():
+    res = h.run_hxc(["-V", "https://nonexistent.invalid/"])
+    h.expect_rc(res, 0, "-V prints versions and makes no request")
+
+
+if __name__ == "__main__":
+    h.run_tests([test_version_components, test_trust_anchor_count_matches_bundle,
+                 test_version_ignores_url])
