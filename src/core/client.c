@@ -442,9 +442,33 @@ struct hop {
     int cross_origin_seen;  /* Authorization dropped once the origin changed */
 };
 
+static int has_header(const hxc_request *req, const char *name)
+{
+    for (size_t i = 0; i < req->nheaders; i++)
+        if (ieq(req->headers[i].name, name))
+            return 1;
+    return 0;
+}
+
+static void add_hdr(struct hxc__hdr *out, size_t *n, const char *name, const char *value)
+{
+    out[*n].name = name;
+    out[*n].name_len = strlen(name);
+    out[*n].value = value;
+    out[*n].value_len = strlen(value);
+    (*n)++;
+}
+
+/* The headers sent on this hop: User-Agent and Accept defaults (so that -v
+ * shows exactly what is sent), then the caller's, minus what must not
+ * cross origins or outlive the body. out has room for nheaders + 2. */
 static size_t build_headers(const hxc_request *req, const struct hop *h, struct hxc__hdr *out)
 {
     size_t n = 0;
+    if (!has_header(req, "user-agent"))
+        add_hdr(out, &n, "User-Agent", "hxc/" HXC_VERSION_STRING);
+    if (!has_header(req, "accept"))
+        add_hdr(out, &n, "Accept", "*/*");
     for (size_t i = 0; i < req->nheaders; i++) {
         const char *name = req->headers[i].name;
         const char *value = req->headers[i].value ? req->headers[i].value : "";
@@ -455,11 +479,7 @@ static size_t build_headers(const hxc_request *req, const struct hop *h, struct 
             continue;
         if (ieq(name, "host") || ieq(name, "content-length"))
             continue; /* the engines write these */
-        out[n].name = name;
-        out[n].name_len = strlen(name);
-        out[n].value = value;
-        out[n].value_len = strlen(value);
-        n++;
+        add_hdr(out, &n, name, value);
     }
     return n;
 }
@@ -481,7 +501,7 @@ static hxc_status one_hop(hxc_client *c, const hxc_request *req, const struct hx
                           const struct hop *h, hxc_response *resp, int64_t total_deadline,
                           int *follow, hxc_error *err)
 {
-    struct hxc__hdr *hdrs = calloc(req->nheaders + 1, sizeof *hdrs);
+    struct hxc__hdr *hdrs = calloc(req->nheaders + 2, sizeof *hdrs);
     char *authority = hxc__url_authority(u);
     hxc_status st;
     if (hdrs == NULL || authority == NULL) {

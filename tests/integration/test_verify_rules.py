@@ -253,6 +253,23 @@ def test_name_constraints_on_intermediate():
     reject([wildcard, nc], "x.example.com", "DNS name *.example.com is excluded by")
 
 
+def test_name_constraints_directory_and_email():
+    p = pki()
+    # A directoryName subtree matching the leaf's O=, and an email subtree
+    # that the leaf (with no email names) cannot violate.
+    nc = m.intermediate("DirName Inter", p["root"],
+                        ext=["nameConstraints = critical,permitted;dirName:dn_ok,"
+                             "permitted;email:example.com,permitted;DNS:localhost",
+                             "[dn_ok]", "O = hxc test"])
+    ok([m.leaf("localhost", nc, name="dirname-ok"), nc], "localhost")
+    other = m.intermediate("Other DirName Inter", p["root"],
+                           ext=["nameConstraints = critical,permitted;dirName:dn_other",
+                                "[dn_other]", "O = somebody else"])
+    reject([m.leaf("localhost", other, name="dirname-bad"), other], "localhost",
+           "subject CN=localhost, O=hxc test is not permitted by the name constraints of "
+           "CN=Other DirName Inter at depth 1 (depth 0, CN=localhost)")
+
+
 def test_name_constraints_on_root():
     root = m.root("Constrained Root", ext=["nameConstraints = critical,permitted;DNS:example.com,"
                                            "permitted;IP:127.0.0.0/255.0.0.0"])

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -255,6 +256,78 @@ static void test_loading_errors(void)
                       "neither PEM nor a DER certificate (at byte 0)");
 }
 
+/* Runs the generator on `bundle`: exit status, stderr in out. */
+static int run_generator(const char *bundle, const char *output, char *out, size_t outsz)
+{
+    const char *build = getenv("HXC_BUILD_DIR");
+    char cmd[1600];
+    snprintf(cmd, sizeof cmd, "'%s/hxc-gen-anchors' '%s' 9.9 '%s' 2>&1", build ? build : ".",
+             bundle, output);
+    FILE *p = popen(cmd, "r");
+    CHECK(p != NULL);
+    if (p == NULL)
+        return -1;
+    size_t n = fread(out, 1, outsz - 1, p);
+    out[n] = '\0';
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void expect_generator_failure(const char *name, const char *content, const char *needle)
+{
+    char bundle[512], output[600], msg[2048], expected[700];
+    snprintf(bundle, sizeof bundle, "%s", write_file(name, content, strlen(content)));
+    snprintf(output, sizeof output, "%s.c", bundle);
+    CHECK(run_generator(bundle, output, msg, sizeof msg) == 1);
+    snprintf(expected, sizeof expected, "%s:%s", bundle, needle);
+    ASSERT_CONTAINS(msg, expected);
+    CHECK(access(output, F_OK) != 0); /* nothing left behind */
+}
+
+static void test_generator(void)
+{
+    const char *build = getenv("HXC_BUILD_DIR");
+    char path[1024], msg[2048];
+    snprintf(path, sizeof path, "%s/hxc-gen-anchors", build ? build : ".");
+    if (build == NULL || access(path, X_OK) != 0) {
+        fprintf(stderr, "hxc-gen-anchors not found in HXC_BUILD_DIR: generator tests skipped\n");
+        CHECK(build == NULL); /* under CTest the generator must be there */
+        return;
+    }
+    expect_generator_failure("gen-badb64.pem",
+                             "# header\n-----BEGIN CERTIFICATE-----\nMIIB!!AAAA\n"
+                             "-----END CERTIFICATE-----\n",
+                             "3: malformed PEM");
+    expect_generator_failure("gen-unterminated.pem", "\n-----BEGIN CERTIFICATE-----\nMIIBAAAA\n",
+                             "2: unterminated PEM block");
+    expect_generator_failure("gen-empty.pem", "no certificates at all\n",
+                             "1: no CERTIFICATE block");
+    expect_generator_failure("gen-undecodable.pem",
+                             "\n\n-----BEGIN CERTIFICATE-----\nMAMCAQE=\n"
+                             "-----END CERTIFICATE-----\n",
+                             "3: certificate BearSSL cannot decode");
+
+    /* A good two-certificate bundle (CRLF, text between) generates. */
+    static char pa[8192], pb[8192], text[20000];
+    const struct hxc__embedded_root *a = &hxc__embedded_roots[0], *b = &hxc__embedded_roots[1];
+    pem_of(a->der, a->der_len, "CERTIFICATE", BR_PEM_CRLF, pa, sizeof pa);
+    pem_of(b->der, b->der_len, "CERTIFICATE", 0, pb, sizeof pb);
+    int n = snprintf(text, sizeof text, "text\n%sbetween\n%s", pa, pb);
+    char bundle[512], output[600];
+    snprintf(bundle, sizeof bundle, "%s", write_file("gen-good.pem", text, (size_t)n));
+    snprintf(output, sizeof output, "%s.c", bundle);
+    ASSERT_EQ(run_generator(bundle, output, msg, sizeof msg), 0);
+    size_t len;
+    char *src = read_text(output, &len);
+    CHECK(src != NULL);
+    if (src) {
+        ASSERT_CONTAINS(src, "hxc__embedded_root_count = 2;");
+        ASSERT_CONTAINS(src, "hxc__certifi_version[] = \"9.9\";");
+        ASSERT_CONTAINS(src, "#include \"tls/x509.h\"");
+    }
+    free(src);
+}
+
 int main(void)
 {
     if (mkdtemp(tmpdir) == NULL) {
@@ -265,6 +338,7 @@ int main(void)
     test_embedded_roots_are_usable();
     test_pem_with_text_crlf_and_der();
     test_loading_errors();
+    test_generator();
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
     CHECK(system(cmd) == 0);
