@@ -343,7 +343,10 @@ static hxc_status add_to_store(void *ctx, const unsigned char *der, size_t len, 
 hxc_status hxc__trust_store_add_mem(struct hxc__trust_store *ts, const void *data, size_t len,
                                     const char *what, hxc_error *err)
 {
-    return hxc__certs_decode(data, len, what, add_to_store, ts, err);
+    if (ts == NULL || (data == NULL && len > 0))
+        return hxc__err(err, HXC_E_INVALID_ARGUMENT, 0, "no trust store or data given");
+    return hxc__certs_decode(data, len, what ? what : "certificate data", add_to_store, ts,
+                             err);
 }
 
 hxc_status hxc__trust_store_add_file(struct hxc__trust_store *ts, const char *path,
