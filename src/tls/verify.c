@@ -1100,8 +1100,9 @@ static void append_list(char *out, size_t outsz, size_t *pos, const char *item, 
     (*count)++;
 }
 
-/* The DNS and IP names of the SAN, comma-separated, truncated. */
-static void san_list(const struct cert *c, char *out, size_t outsz)
+/* The DNS and IP names of the SAN, comma-separated, truncated. Names in the SAN: DNS names plain (tagged "DNS:" when tag_dns, for IP
+ * hosts), IP addresses tagged "IP:". */
+static void san_list(const struct cert *c, int tag_dns, char *out, size_t outsz)
 {
     struct der_reader r;
     struct der_item gn;
@@ -1112,11 +1113,12 @@ static void san_list(const struct cert *c, char *out, size_t outsz)
     while (hxc__der_next(&r, &gn) == 1) {
         char item[INET6_ADDRSTRLEN + 80];
         if (gn.tag == GN_DNS)
-            snprintf(item, sizeof item, "%.*s", (int)(gn.len > 64 ? 64 : gn.len),
-                     (const char *)gn.val);
-        else if (gn.tag == GN_IP && (gn.len == 4 || gn.len == 16))
-            inet_ntop(gn.len == 4 ? AF_INET : AF_INET6, gn.val, item, sizeof item);
-        else
+            snprintf(item, sizeof item, "%s%.*s", tag_dns ? "DNS:" : "",
+                     (int)(gn.len > 64 ? 64 : gn.len), (const char *)gn.val);
+        else if (gn.tag == GN_IP && (gn.len == 4 || gn.len == 16)) {
+            memcpy(item, "IP:", 3);
+            inet_ntop(gn.len == 4 ? AF_INET : AF_INET6, gn.val, item + 3, sizeof item - 3);
+        } else
             continue;
         append_list(out, outsz, &pos, item, &count);
     }
@@ -1153,11 +1155,16 @@ static hxc_status check_host(const struct cert *leaf, const struct hxc__host *h,
     if (host_matches(leaf, h))
         return HXC_OK;
     char list[120];
-    san_list(leaf, list, sizeof list);
+    san_list(leaf, h->kind != HXC_HOST_DNS, list, sizeof list);
     if (list[0] == '\0')
         return hxc__err(err, HXC_E_CERT_HOSTNAME, 0,
                         "%s '%s': hostname mismatch (certificate has no DNS or IP names)", pre,
                         host);
+    if (h->kind != HXC_HOST_DNS)
+        return hxc__err(err, HXC_E_CERT_HOSTNAME, 0,
+                        "%s '%s': IP address mismatch (certificate is valid for %s; an IP "
+                        "address matches iPAddress names only)",
+                        pre, host, list);
     return hxc__err(err, HXC_E_CERT_HOSTNAME, 0,
                     "%s '%s': hostname mismatch (certificate is valid for %s)", pre, host, list);
 }

@@ -109,9 +109,10 @@ def test_ip_literals_match_ip_sans_only():
     ok([p["leaf"], p["inter"]], "0:0:0:0:0:0:0:1")  # compared as binary addresses
     dns_only = m.leaf("dns-ip", p["inter"], sans=["DNS:127.0.0.1", "DNS:localhost"])
     reject([dns_only, p["inter"]], "127.0.0.1",
-           "hostname mismatch (certificate is valid for 127.0.0.1, localhost)")
-    reject([p["leaf"], p["inter"]], "127.0.0.2", "hostname mismatch")
-    reject([p["leaf"], p["inter"]], "::2", "hostname mismatch")
+           "IP address mismatch (certificate is valid for DNS:127.0.0.1, DNS:localhost; "
+           "an IP address matches iPAddress names only)")
+    reject([p["leaf"], p["inter"]], "127.0.0.2", "IP address mismatch (certificate is valid for ")
+    reject([p["leaf"], p["inter"]], "::2", "IP:::1")
 
 
 # ------------------------------------------------------------------ usage
