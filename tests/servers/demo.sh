@@ -14,6 +14,7 @@
 set -euo pipefail
 
 HXC=${1:?usage: demo.sh path/to/hxc}
+HXC=$(realpath "$HXC")
 [ -x "$HXC" ] || { echo "demo: '$HXC' is not an executable hxc binary" >&2; exit 2; }
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 for tool in openssl nghttpd node python3; do
