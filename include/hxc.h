@@ -180,10 +180,101 @@ typedef enum hxc_debug_kind {
 
 typedef void (*hxc_debug_fn)(void *user, hxc_debug_kind kind, const char *text);
 
-typedef struct hxc_client_options {
-    int insecure;               /* 1: verify off (no chain, expiry or name checks) */
-    const char *cafile;         /* PEM/DER bundle replacing the embedded roots (copied; read at hxc_client_new) */
+/* ------------------------------------------------------------------ */
+/* SSL configuration (HTTPX's verify, cert, trust_env, http2)           */
+
+typedef struct hxc_ssl_context hxc_ssl_context;
+
+typedef enum hxc_trust_env {
+    HXC_TRUST_ENV_DEFAULT = 0, /* on, as in HTTPX */
+    HXC_TRUST_ENV_ON = 1,
+    HXC_TRUST_ENV_OFF = -1
+} hxc_trust_env;
+
+/* Everything HTTPX's create_ssl_context(verify, cert, trust_env, http2)
+ * takes. Filled by hxc_ssl_options_init (zero = default). Paths and buffers
+ * are read by hxc_create_ssl_context / hxc_client_new (not kept). */
+typedef struct hxc_ssl_options {
+    /* verify */
+    int insecure;              /* verify=False: no chain, expiry or name checks */
+    const char *cafile;        /* PEM/DER bundle: replaces the embedded roots */
+    const char *capath;        /* directory of certificates (hashed names, *.pem, *.crt) */
+    const void *cadata;        /* PEM or DER bytes in memory */
+    size_t cadata_len;
+    int ca_native;             /* the operating system's bundle instead of the embedded one */
+    /* cert: a path holding certificate (chain) and key, or (cert, key), or
+     * (cert, key, password); PEM or DER; RSA or EC; PKCS#1, SEC1, PKCS#8,
+     * encrypted PKCS#8 (PBES2) or legacy encrypted PEM. */
+    const char *cert_file;
+    const char *key_file;      /* NULL: the key is in cert_file */
+    const char *key_password;  /* for encrypted keys */
+    const void *cert_data;     /* in-memory alternative to cert_file */
+    size_t cert_data_len;
+    const void *key_data;      /* in-memory alternative to key_file */
+    size_t key_data_len;
+    /* trust_env: SSL_CERT_FILE / SSL_CERT_DIR (when no explicit verify
+     * source is given) and SSLKEYLOGFILE */
+    hxc_trust_env trust_env;
+    const char *keylog_file;   /* NSS key log, written even without trust_env */
+    /* http2: ALPN offer */
     hxc_http_version_pref http_version;
+} hxc_ssl_options;
+
+HXC_API void hxc_ssl_options_init(hxc_ssl_options *opts);
+
+/* httpx.create_ssl_context(...): a context configured from opts (NULL =
+ * defaults). Every problem (missing CA file, wrong key password, key not
+ * matching the certificate...) is reported here, naming the file. */
+HXC_API hxc_ssl_context *hxc_create_ssl_context(const hxc_ssl_options *opts, hxc_error *err);
+
+/* An empty context, like ssl.SSLContext(PROTOCOL_TLS_CLIENT): verification
+ * on, no trust anchors yet, ALPN h2 + http/1.1. */
+HXC_API hxc_ssl_context *hxc_ssl_context_new(hxc_error *err);
+/* Drops the caller's reference; clients using the context keep theirs. */
+HXC_API void hxc_ssl_context_free(hxc_ssl_context *ctx);
+
+/* Setters fail with HXC_E_CONFIG once a client uses the context. */
+/* load_verify_locations(cafile, capath, cadata): any may be NULL. */
+HXC_API hxc_status hxc_ssl_context_load_verify_locations(hxc_ssl_context *ctx,
+                                                         const char *cafile,
+                                                         const char *capath,
+                                                         const void *cadata, size_t cadata_len,
+                                                         hxc_error *err);
+HXC_API hxc_status hxc_ssl_context_load_default_roots(hxc_ssl_context *ctx, hxc_error *err);
+HXC_API hxc_status hxc_ssl_context_load_native_roots(hxc_ssl_context *ctx, hxc_error *err);
+/* load_cert_chain(certfile, keyfile, password): keyfile NULL = in certfile. */
+HXC_API hxc_status hxc_ssl_context_load_cert_chain(hxc_ssl_context *ctx, const char *certfile,
+                                                   const char *keyfile, const char *password,
+                                                   hxc_error *err);
+HXC_API hxc_status hxc_ssl_context_load_cert_chain_mem(hxc_ssl_context *ctx, const void *cert,
+                                                       size_t cert_len, const void *key,
+                                                       size_t key_len, const char *password,
+                                                       hxc_error *err);
+HXC_API hxc_status hxc_ssl_context_set_verify(hxc_ssl_context *ctx, int verify, hxc_error *err);
+HXC_API hxc_status hxc_ssl_context_set_keylog_file(hxc_ssl_context *ctx, const char *path,
+                                                   hxc_error *err);
+HXC_API hxc_status hxc_ssl_context_set_http_version(hxc_ssl_context *ctx,
+                                                    hxc_http_version_pref pref, hxc_error *err);
+/* Number of trust anchors loaded (for diagnostics and tests). */
+HXC_API size_t hxc_ssl_context_anchor_count(const hxc_ssl_context *ctx);
+
+/* --connect-to HOST:PORT:TARGET_HOST:TARGET_PORT: requests for HOST:PORT
+ * connect to TARGET (a name or an IP literal) while SNI and certificate
+ * verification still use HOST. Empty HOST / 0 PORT match any. */
+typedef struct hxc_connect_to {
+    const char *host;
+    unsigned port;
+    const char *target_host;
+    unsigned target_port;   /* 0 = same port */
+} hxc_connect_to;
+
+typedef struct hxc_client_options {
+    hxc_ssl_options ssl;        /* verify / cert / trust_env, as in HTTPX (copied) */
+    hxc_ssl_context *ssl_context; /* verify=context: used instead of ssl when set; the
+                                   client takes a reference and the context becomes
+                                   immutable */
+    hxc_http_version_pref http_version;
+    int http2_prior_knowledge;  /* http:// URLs speak HTTP/2 directly (h2c) */
     int follow_redirects;       /* 0 (default): off, as in HTTPX */
     int max_redirects;          /* 0 = default 20; -1 = none allowed */
     long connect_timeout_ms;    /* TCP + TLS handshake; 0 = default 30000; -1 = none */
@@ -192,6 +283,8 @@ typedef struct hxc_client_options {
     long total_timeout_ms;      /* whole transfer incl. redirects; 0 = none */
     const hxc_resolve *resolve; /* copied */
     size_t nresolve;
+    const hxc_connect_to *connect_to; /* copied */
+    size_t nconnect_to;
     size_t max_header_bytes;    /* 0 = default 65536 */
     hxc_debug_fn debug;         /* linked; called from the calling thread */
     void *debug_user;

@@ -16,7 +16,8 @@ enum opt_id {
     OPT_DATA_ASCII, OPT_DATA_BINARY, OPT_DATA_RAW, OPT_SILENT, OPT_SHOW_ERROR,
     OPT_VERBOSE, OPT_LOCATION, OPT_MAX_REDIRS, OPT_CONNECT_TIMEOUT, OPT_MAX_TIME,
     OPT_CACERT, OPT_INSECURE, OPT_HTTP1_1, OPT_HTTP2, OPT_RESOLVE, OPT_FAIL,
-    OPT_VERSION, OPT_HELP, OPT_URL
+    OPT_VERSION, OPT_HELP, OPT_URL, OPT_CAPATH, OPT_CA_NATIVE, OPT_NO_TRUST_ENV,
+    OPT_CERT, OPT_KEY, OPT_PASS, OPT_KEYLOG, OPT_H2_PRIOR, OPT_CONNECT_TO
 };
 
 struct opt_def {
@@ -52,6 +53,15 @@ static const struct opt_def opt_defs[] = {
     {'V', "version", 0, OPT_VERSION},
     {'h', "help", 0, OPT_HELP},
     {0, "url", 1, OPT_URL},
+    {0, "capath", 1, OPT_CAPATH},
+    {0, "ca-native", 0, OPT_CA_NATIVE},
+    {0, "no-trust-env", 0, OPT_NO_TRUST_ENV},
+    {'E', "cert", 1, OPT_CERT},
+    {0, "key", 1, OPT_KEY},
+    {0, "pass", 1, OPT_PASS},
+    {0, "keylog", 1, OPT_KEYLOG},
+    {0, "http2-prior-knowledge", 0, OPT_H2_PRIOR},
+    {0, "connect-to", 1, OPT_CONNECT_TO},
 };
 
 #define NOPT_DEFS (sizeof(opt_defs) / sizeof(opt_defs[0]))
@@ -98,12 +108,39 @@ void hxc__cli_print_help(void)
           "      --max-redirs N        at most N redirects (-1: unlimited)\n"
           "      --connect-timeout S   limit for TCP connect + TLS handshake (seconds)\n"
           "  -m, --max-time S          limit for the whole transfer (seconds)\n"
-          "      --cacert FILE         trust the CA certificates in FILE instead of the\n"
-          "                            embedded certifi roots\n"
-          "  -k, --insecure            do not verify the server certificate\n"
+          "\n"
+          "TLS (the server's certificate is checked against the embedded certifi roots\n"
+          "unless --cacert, --capath or --ca-native says otherwise):\n"
+          "      --cacert FILE         trust the CA certificates in FILE (PEM or DER)\n"
+          "      --capath DIR          trust the certificates in DIR (hashed names as made\n"
+          "                            by 'openssl rehash', or *.pem / *.crt files)\n"
+          "      --ca-native           trust the operating system's CA bundle\n"
+          "  -k, --insecure            do not verify the server certificate (not\n"
+          "                            recommended; the client certificate is still sent)\n"
+          "  -E, --cert FILE           client certificate (PEM or DER); a PEM file may\n"
+          "                            hold the private key too\n"
+          "      --key FILE            client private key (PEM or DER; RSA or EC; PKCS#1,\n"
+          "                            SEC1, PKCS#8, encrypted PKCS#8 or encrypted PEM)\n"
+          "      --pass PHRASE         password of an encrypted key; env:VAR reads it from\n"
+          "                            environment variable VAR, file:PATH from the first\n"
+          "                            line of PATH, pass:PHRASE is PHRASE itself\n"
+          "      --keylog FILE         append TLS secrets to FILE (NSS key log format, for\n"
+          "                            Wireshark)\n"
+          "      --no-trust-env        ignore SSL_CERT_FILE, SSL_CERT_DIR and SSLKEYLOGFILE\n"
+          "                            (read by default: the first two replace the\n"
+          "                            embedded roots when no CA option is given)\n"
+          "\n"
+          "Protocol and routing:\n"
           "      --http1.1             offer only HTTP/1.1\n"
           "      --http2               offer HTTP/2, then HTTP/1.1 (default)\n"
+          "      --http2-prior-knowledge  speak HTTP/2 directly on http:// URLs (h2c)\n"
           "      --resolve HOST:PORT:ADDR  connect to ADDR for HOST:PORT (repeatable)\n"
+          "      --connect-to HOST1:PORT1:HOST2:PORT2  for HOST1:PORT1 connect to\n"
+          "                            HOST2:PORT2 instead; SNI and certificate checks\n"
+          "                            still use HOST1 (empty HOST1/PORT1 match any,\n"
+          "                            empty PORT2 keeps the port; repeatable)\n"
+          "\n"
+          "Other:\n"
           "  -f, --fail                fail (exit 22) on HTTP status >= 400, no body\n"
           "  -V, --version             show versions and the number of trust anchors\n"
           "  -h, --help                this help\n"
@@ -111,7 +148,8 @@ void hxc__cli_print_help(void)
           "Exit codes: 0 ok, 1 other error, 2 usage, 3 bad URL, 6 DNS, 7 connect,\n"
           "8 HTTP/1 protocol, 16 HTTP/2 protocol, 22 HTTP error with --fail, 23 write,\n"
           "26 read, 27 out of memory, 28 timeout, 35 TLS, 42 aborted, 47 too many\n"
-          "redirects, 55 send, 56 receive, 60 certificate, 77 CA certificate file.\n",
+          "redirects, 55 send, 56 receive, 58 client certificate or key, 60 certificate,\n"
+          "77 CA certificate file or directory.\n",
           stdout);
 }
 
@@ -140,6 +178,16 @@ void hxc__cli_buf_free(struct cli_buf *buf)
     memset(buf, 0, sizeof(*buf));
 }
 
+static void wipe_free(char *s)
+{
+    if (s == NULL)
+        return;
+    volatile char *v = s;
+    while (*v)
+        *v++ = 0;
+    free(s);
+}
+
 void hxc__cli_opts_free(struct cli_opts *opts)
 {
     for (size_t i = 0; i < opts->nheaders; i++) {
@@ -152,6 +200,12 @@ void hxc__cli_opts_free(struct cli_opts *opts)
         free((char *)opts->resolve[i].address);
     }
     free(opts->resolve);
+    for (size_t i = 0; i < opts->nconnect_to; i++) {
+        free((char *)opts->connect_to[i].host);
+        free((char *)opts->connect_to[i].target_host);
+    }
+    free(opts->connect_to);
+    wipe_free(opts->password);
     hxc__cli_buf_free(&opts->data);
     memset(opts, 0, sizeof(*opts));
 }
@@ -312,6 +366,139 @@ static int add_resolve(struct cli_opts *opts, const char *arg)
     return CLI_EXIT_OK;
 }
 
+/* One ':'-terminated field of --connect-to: a name, an IPv4 literal or a
+ * bracketed IPv6 literal. *p advances past the ':' (or to the end when
+ * last). Returns the length of the host text (brackets dropped) at *start,
+ * or -1 when malformed. */
+static long connect_to_host(const char **p, const char **start, int last)
+{
+    const char *s = *p, *end;
+    if (*s == '[') {
+        end = strchr(s + 1, ']');
+        if (end == NULL || (last ? end[1] != '\0' : end[1] != ':'))
+            return -1;
+        *start = s + 1;
+        *p = last ? end + 1 : end + 2;
+        return end - (s + 1);
+    }
+    end = last ? s + strlen(s) : strchr(s, ':');
+    if (end == NULL)
+        return -1;
+    *start = s;
+    *p = last ? end : end + 1;
+    return end - s;
+}
+
+/* A port field: empty (0 = any / same) or 1..65535, ending at ':' or the
+ * end. */
+static int connect_to_port(const char **p, int last, unsigned *port)
+{
+    const char *s = *p;
+    const char *end = last ? s + strlen(s) : strchr(s, ':');
+    if (end == NULL)
+        return -1;
+    *port = 0;
+    if (end > s) {
+        char *stop = NULL;
+        long v = strtol(s, &stop, 10);
+        if (stop != end || v < 1 || v > 65535 || *s == '+' || *s == '-')
+            return -1;
+        *port = (unsigned)v;
+    }
+    *p = last ? end : end + 1;
+    return 0;
+}
+
+/* curl's HOST1:PORT1:HOST2:PORT2. Empty HOST1 / PORT1 match any; empty
+ * PORT2 keeps the URL's port; HOST2 is required. IPv6 literals in
+ * brackets. */
+static int add_connect_to(struct cli_opts *opts, const char *arg)
+{
+    const char *p = arg, *h1 = NULL, *h2 = NULL;
+    unsigned port1 = 0, port2 = 0;
+    long n1 = connect_to_host(&p, &h1, 0);
+    if (n1 < 0 || connect_to_port(&p, 0, &port1) != 0)
+        return usage_error("option --connect-to: expected HOST1:PORT1:HOST2:PORT2, got '%s'",
+                           arg);
+    long n2 = connect_to_host(&p, &h2, 0);
+    if (n2 < 0 || connect_to_port(&p, 1, &port2) != 0)
+        return usage_error("option --connect-to: expected HOST1:PORT1:HOST2:PORT2, got '%s'",
+                           arg);
+    if (n2 == 0)
+        return usage_error("option --connect-to: the target host (HOST2) is missing in '%s'",
+                           arg);
+    hxc_connect_to *c = realloc(opts->connect_to, (opts->nconnect_to + 1) * sizeof(*c));
+    if (c == NULL)
+        return nomem();
+    opts->connect_to = c;
+    char *host = dup_range(h1, (size_t)n1);
+    char *target = dup_range(h2, (size_t)n2);
+    if (host == NULL || target == NULL) {
+        free(host);
+        free(target);
+        return nomem();
+    }
+    c[opts->nconnect_to].host = host;
+    c[opts->nconnect_to].port = port1;
+    c[opts->nconnect_to].target_host = target;
+    c[opts->nconnect_to].target_port = port2;
+    opts->nconnect_to++;
+    return CLI_EXIT_OK;
+}
+
+/* The first line of path, without its line ending. */
+static int read_pass_file(const char *path, char **out)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        fprintf(stderr, "hxc: option --pass: cannot read password file '%s': %s\n", path,
+                strerror(errno));
+        return CLI_EXIT_READ;
+    }
+    char line[1024];
+    size_t n = 0;
+    int c;
+    while ((c = fgetc(f)) != EOF && c != '\n' && n + 1 < sizeof(line))
+        line[n++] = (char)c;
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        fprintf(stderr, "hxc: option --pass: cannot read password file '%s'\n", path);
+        return CLI_EXIT_READ;
+    }
+    if (n > 0 && line[n - 1] == '\r')
+        n--;
+    *out = dup_range(line, n);
+    volatile char *v = line;
+    for (size_t i = 0; i < sizeof(line); i++)
+        v[i] = 0;
+    return *out != NULL ? CLI_EXIT_OK : nomem();
+}
+
+/* --pass: env:VAR, file:PATH, pass:PHRASE, or the phrase itself. */
+static int set_pass(struct cli_opts *opts, const char *arg)
+{
+    char *p = NULL;
+    int rc = CLI_EXIT_OK;
+    if (strncmp(arg, "env:", 4) == 0) {
+        const char *v = getenv(arg + 4);
+        if (arg[4] == '\0' || v == NULL)
+            return usage_error("option --pass: environment variable '%s' is not set", arg + 4);
+        p = strdup(v);
+    } else if (strncmp(arg, "file:", 5) == 0) {
+        rc = read_pass_file(arg + 5, &p);
+        if (rc != CLI_EXIT_OK)
+            return rc;
+    } else {
+        p = strdup(strncmp(arg, "pass:", 5) == 0 ? arg + 5 : arg);
+    }
+    if (p == NULL)
+        return nomem();
+    wipe_free(opts->password);
+    opts->password = p;
+    return CLI_EXIT_OK;
+}
+
 /* Appends the contents of path ("-" = stdin) to buf; strip drops CR and LF
  * bytes as curl's -d @file does. */
 static int read_data_file(struct cli_buf *buf, const char *path, int strip)
@@ -405,6 +592,15 @@ static int apply(struct cli_opts *opts, const struct opt_def *d, const char *nam
     case OPT_VERSION: opts->action = CLI_ACTION_VERSION; return CLI_EXIT_OK;
     case OPT_HELP: opts->action = CLI_ACTION_HELP; return CLI_EXIT_OK;
     case OPT_URL: return set_url(opts, arg);
+    case OPT_CAPATH: opts->capath = arg; return CLI_EXIT_OK;
+    case OPT_CA_NATIVE: opts->ca_native = 1; return CLI_EXIT_OK;
+    case OPT_NO_TRUST_ENV: opts->no_trust_env = 1; return CLI_EXIT_OK;
+    case OPT_CERT: opts->cert = arg; return CLI_EXIT_OK;
+    case OPT_KEY: opts->key = arg; return CLI_EXIT_OK;
+    case OPT_PASS: return set_pass(opts, arg);
+    case OPT_KEYLOG: opts->keylog = arg; return CLI_EXIT_OK;
+    case OPT_H2_PRIOR: opts->h2_prior_knowledge = 1; return CLI_EXIT_OK;
+    case OPT_CONNECT_TO: return add_connect_to(opts, arg);
     }
     return CLI_EXIT_OTHER;
 }
@@ -479,5 +675,7 @@ int hxc__cli_parse_args(int argc, char **argv, struct cli_opts *opts)
         return usage_error("no URL specified");
     if (opts->head_only && opts->has_data && opts->method == NULL)
         return usage_error("options -I and -d cannot be combined");
+    if (opts->key != NULL && opts->cert == NULL)
+        return usage_error("option --key needs --cert (the certificate that goes with the key)");
     return CLI_EXIT_OK;
 }

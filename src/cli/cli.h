@@ -29,6 +29,7 @@ enum cli_exit {
     CLI_EXIT_REDIRECTS = 47,
     CLI_EXIT_SEND = 55,
     CLI_EXIT_RECV = 56,
+    CLI_EXIT_CLIENT_CERT = 58,
     CLI_EXIT_CERT = 60,
     CLI_EXIT_CACERT = 77
 };
@@ -54,6 +55,14 @@ struct cli_opts {
     const char *output;   /* -o FILE; NULL or "-" = stdout */
     const char *method;   /* -X */
     const char *cacert;   /* --cacert */
+    const char *capath;   /* --capath DIR */
+    int ca_native;        /* --ca-native */
+    int no_trust_env;     /* --no-trust-env */
+    const char *cert;     /* --cert FILE (certificate chain, maybe with the key) */
+    const char *key;      /* --key FILE */
+    char *password;       /* --pass, resolved (env:/file:/pass:); heap, wiped on free */
+    const char *keylog;   /* --keylog FILE */
+    int h2_prior_knowledge; /* --http2-prior-knowledge */
     int include_head;     /* -i */
     int head_only;        /* -I */
     int silent;           /* -s */
@@ -71,13 +80,15 @@ struct cli_opts {
     size_t nheaders;
     hxc_resolve *resolve;    /* --resolve; host/address are heap copies */
     size_t nresolve;
+    hxc_connect_to *connect_to; /* --connect-to; host strings are heap copies */
+    size_t nconnect_to;
     int has_data;            /* -d / --data-binary given */
     struct cli_buf data;     /* request body, joined with '&' like curl */
 };
 
 /* Parses argv (argv[0] is the program name). Returns CLI_EXIT_OK or an exit
  * code after printing the reason on stderr (usage errors: 2; unreadable
- * @file: 26). */
+ * @file or --pass file:PATH: 26). */
 int hxc__cli_parse_args(int argc, char **argv, struct cli_opts *opts);
 void hxc__cli_opts_free(struct cli_opts *opts);
 void hxc__cli_print_help(void);

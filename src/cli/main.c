@@ -24,8 +24,14 @@
  *   55  failed sending data (HXC_E_SEND)
  *   56  failed receiving data, connection closed unexpectedly (HXC_E_RECV,
  *       HXC_E_CONN_CLOSED)
+ *   58  problem with the local client certificate: --cert / --key unreadable,
+ *       malformed, encrypted without (or with a wrong) --pass, key not
+ *       matching the certificate (curl's CURLE_SSL_CERTPROBLEM)
  *   60  certificate verification failed (HXC_CAT_CERTIFICATE)
- *   77  --cacert file unreadable or unusable ("problem with the CA cert")
+ *   77  problem with the CA certificates: --cacert file or --capath directory
+ *       missing, unreadable or without certificates; the same for --ca-native
+ *       and for SSL_CERT_FILE / SSL_CERT_DIR from the environment
+ *       ("problem with the CA cert")
  *
  * `hxc verify ...` is dispatched to hxc__cli_verify (src/cli/verify.c).
  */
@@ -214,9 +220,20 @@ static int has_header(const struct cli_opts *opts, const char *name)
 static void fill_client_options(const struct cli_opts *opts, hxc_client_options *co)
 {
     hxc_client_options_init(co);
-    co->insecure = opts->insecure;
-    co->cafile = opts->cacert;
+    co->ssl.insecure = opts->insecure;
+    co->ssl.cafile = opts->cacert;
+    co->ssl.capath = opts->capath;
+    co->ssl.ca_native = opts->ca_native;
+    co->ssl.cert_file = opts->cert;
+    co->ssl.key_file = opts->key;
+    co->ssl.key_password = opts->password;
+    co->ssl.keylog_file = opts->keylog;
+    co->ssl.trust_env = opts->no_trust_env ? HXC_TRUST_ENV_OFF : HXC_TRUST_ENV_ON;
+    co->ssl.http_version = opts->http_version;
     co->http_version = opts->http_version;
+    co->http2_prior_knowledge = opts->h2_prior_knowledge;
+    co->connect_to = opts->connect_to;
+    co->nconnect_to = opts->nconnect_to;
     co->follow_redirects = opts->follow;
     if (opts->max_redirs_set) {
         /* curl: 0 = none allowed, -1 = unlimited; library: -1 = none. */
@@ -232,14 +249,28 @@ static void fill_client_options(const struct cli_opts *opts, hxc_client_options 
         co->debug = on_debug;
 }
 
+static int names(const hxc_error *err, const char *what)
+{
+    return what != NULL && what[0] != '\0' && strstr(err->message, what) != NULL;
+}
+
+/* hxc_client_new failed: the SSL configuration is read there, CA sources
+ * first, then the client certificate. The source a message names decides
+ * between 77 (CA certificates) and 58 (client certificate or key). */
 static int client_error(const struct cli_opts *opts, const hxc_error *err)
 {
-    int cafile_problem =
-        opts->cacert != NULL &&
-        (err->code == HXC_E_FILE_READ || hxc_status_category(err->code) == HXC_CAT_CERTIFICATE ||
-         strstr(err->message, opts->cacert) != NULL);
-    return report(opts, cafile_problem ? CLI_EXIT_CACERT : exit_code_for(err->code),
-                  error_text(err));
+    int file_like = err->code == HXC_E_FILE_READ || err->code == HXC_E_CONFIG ||
+                    hxc_status_category(err->code) == HXC_CAT_CERTIFICATE;
+    int cert_named = names(err, opts->cert) || names(err, opts->key);
+    int code = exit_code_for(err->code);
+    if (file_like && (names(err, opts->cacert) || names(err, opts->capath) ||
+                      strncmp(err->message, "SSL_CERT_", 9) == 0))
+        code = CLI_EXIT_CACERT;
+    else if (file_like && cert_named)
+        code = CLI_EXIT_CLIENT_CERT;
+    else if (file_like && (opts->cacert != NULL || opts->capath != NULL || opts->ca_native))
+        code = CLI_EXIT_CACERT;
+    return report(opts, code, error_text(err));
 }
 
 /* Writes what the library buffered when it did not stream (defensive), and

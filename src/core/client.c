@@ -2,7 +2,6 @@
  * non-blocking connection pump, redirects, timeouts, responses. */
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,16 +12,16 @@
 #include "core/response.h"
 #include "core/url.h"
 #include "pool/conn.h"
+#include "tls/context.h"
 #include "tls/tls.h"
-#include "tls/x509.h"
 
 #define MAX_CONNS 32
 
 struct hxc_client {
     hxc_client_options opts;
-    char *cafile;
     hxc_resolve *resolve;
-    struct hxc__trust_store *trust;
+    hxc_connect_to *connect_to;
+    hxc_ssl_context *ssl;
     struct hxc__tls_config tlscfg;
     struct hxc__conn *conns[MAX_CONNS];
     size_t nconns;
@@ -71,6 +70,30 @@ static hxc_status copy_resolve(hxc_client *c, const hxc_client_options *o, hxc_e
     return HXC_OK;
 }
 
+static hxc_status copy_connect_to(hxc_client *c, const hxc_client_options *o, hxc_error *err)
+{
+    if (o->nconnect_to == 0)
+        return HXC_OK;
+    c->connect_to = calloc(o->nconnect_to, sizeof *c->connect_to);
+    if (c->connect_to == NULL)
+        return hxc__err(err, HXC_E_NOMEM, 0, "out of memory");
+    for (size_t i = 0; i < o->nconnect_to; i++) {
+        const hxc_connect_to *in = &o->connect_to[i];
+        if (in->target_host == NULL || in->target_host[0] == '\0')
+            return hxc__err(err, HXC_E_INVALID_ARGUMENT, 0,
+                            "connect-to entry %zu has no target host", i);
+        c->connect_to[i] = *in;
+        c->connect_to[i].host = strdup(in->host ? in->host : "");
+        c->connect_to[i].target_host = strdup(in->target_host);
+        c->opts.nconnect_to = i + 1;
+        if (c->connect_to[i].host == NULL || c->connect_to[i].target_host == NULL)
+            return hxc__err(err, HXC_E_NOMEM, 0, "out of memory");
+        for (char *p = (char *)c->connect_to[i].host; *p; p++)
+            *p = (char)tolower((unsigned char)*p);
+    }
+    return HXC_OK;
+}
+
 hxc_client *hxc_client_new(const hxc_client_options *opts, hxc_error *err)
 {
     hxc_client_options dflt;
@@ -84,42 +107,32 @@ hxc_client *hxc_client_new(const hxc_client_options *opts, hxc_error *err)
         return NULL;
     }
     c->opts = *opts;
-    c->opts.cafile = NULL;
+    hxc_ssl_options_init(&c->opts.ssl); /* consumed below, pointers not kept */
+    c->opts.ssl_context = NULL;
     c->opts.resolve = NULL;
     c->opts.nresolve = 0;
+    c->opts.connect_to = NULL;
+    c->opts.nconnect_to = 0;
     c->opts.max_redirects = opts->max_redirects == 0 ? 20 : (opts->max_redirects < 0 ? 0 : opts->max_redirects);
     c->opts.connect_timeout_ms = timeout_or_default(opts->connect_timeout_ms, 30000);
     c->opts.read_timeout_ms = timeout_or_default(opts->read_timeout_ms, 30000);
     c->opts.write_timeout_ms = timeout_or_default(opts->write_timeout_ms, 30000);
     c->opts.max_header_bytes = opts->max_header_bytes ? opts->max_header_bytes : 65536;
 
-    hxc_status st = copy_resolve(c, opts, err);
-    if (st != HXC_OK)
+    if (copy_resolve(c, opts, err) != HXC_OK || copy_connect_to(c, opts, err) != HXC_OK)
         goto fail;
-    c->trust = hxc__trust_store_new();
-    if (c->trust == NULL) {
-        hxc__err(err, HXC_E_NOMEM, 0, "out of memory creating the trust store");
-        goto fail;
-    }
-    if (opts->cafile != NULL) {
-        c->cafile = strdup(opts->cafile);
-        if (c->cafile == NULL) {
-            hxc__err(err, HXC_E_NOMEM, 0, "out of memory");
+    if (opts->ssl_context != NULL) {
+        c->ssl = opts->ssl_context;
+        hxc__ssl_context_use(c->ssl);
+    } else {
+        c->ssl = hxc_create_ssl_context(&opts->ssl, err);
+        if (c->ssl == NULL)
             goto fail;
-        }
-        if (hxc__trust_store_add_file(c->trust, c->cafile, err) != HXC_OK)
-            goto fail;
-        c->opts.cafile = c->cafile;
-    } else if (hxc__trust_store_add_embedded(c->trust, err) != HXC_OK) {
-        goto fail;
+        c->ssl->frozen = 1;
     }
-    c->opts.resolve = c->resolve;
-    c->tlscfg.trust = c->trust;
-    c->tlscfg.verify = !opts->insecure;
-    c->tlscfg.offer_h2 = opts->http_version != HXC_HTTP_1_1;
+    hxc__ssl_context_tls_config(c->ssl, opts->http_version, &c->tlscfg);
     return c;
 fail:
-    c->opts.resolve = c->resolve;
     hxc_client_free(c);
     return NULL;
 }
@@ -141,8 +154,12 @@ void hxc_client_free(hxc_client *c)
         free((char *)c->resolve[i].address);
     }
     free(c->resolve);
-    free(c->cafile);
-    hxc__trust_store_free(c->trust);
+    for (size_t i = 0; i < c->opts.nconnect_to; i++) {
+        free((char *)c->connect_to[i].host);
+        free((char *)c->connect_to[i].target_host);
+    }
+    free(c->connect_to);
+    hxc_ssl_context_free(c->ssl);
     free(c);
 }
 
@@ -160,19 +177,7 @@ struct transfer {
     hxc_error err;
 };
 
-static void debug_line(hxc_client *c, hxc_debug_kind kind, const char *fmt, ...)
-    HXC__PRINTF(3, 4);
-static void debug_line(hxc_client *c, hxc_debug_kind kind, const char *fmt, ...)
-{
-    if (c->opts.debug == NULL)
-        return;
-    char line[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    c->opts.debug(c->opts.debug_user, kind, line);
-}
+#define debug_line(c, kind, ...) hxc__debugf((c)->opts.debug, (c)->opts.debug_user, kind, __VA_ARGS__)
 
 static int ev_status(void *user, int status, int version, const char *reason, size_t reason_len,
                      int interim)
@@ -246,16 +251,30 @@ static const struct hxc__msg_events transfer_events = {
 static hxc_status lookup(hxc_client *c, const struct hxc__url *u, struct hxc__addr *addrs,
                          size_t *n, hxc_error *err)
 {
+    const char *host = u->host;
+    unsigned port = u->port;
+    for (size_t i = 0; i < c->opts.nconnect_to; i++) {
+        const hxc_connect_to *ct = &c->connect_to[i];
+        if ((ct->host[0] == '\0' || strcmp(ct->host, u->host) == 0) &&
+            (ct->port == 0 || ct->port == u->port)) {
+            host = ct->target_host;
+            port = ct->target_port ? ct->target_port : u->port;
+            debug_line(c, HXC_DEBUG_INFO, "Connecting to %s:%u instead of %s:%u (connect-to); "
+                       "the certificate is still verified for '%s'", host, port, u->host,
+                       u->port, u->host);
+            break;
+        }
+    }
     for (size_t i = 0; i < c->opts.nresolve; i++) {
-        if (c->resolve[i].port == u->port && strcmp(c->resolve[i].host, u->host) == 0) {
-            hxc__net_parse_ip(c->resolve[i].address, u->port, &addrs[0]);
+        if (c->resolve[i].port == port && strcmp(c->resolve[i].host, host) == 0) {
+            hxc__net_parse_ip(c->resolve[i].address, port, &addrs[0]);
             *n = 1;
-            debug_line(c, HXC_DEBUG_INFO, "Resolved %s:%u to %s (--resolve)", u->host, u->port,
+            debug_line(c, HXC_DEBUG_INFO, "Resolved %s:%u to %s (--resolve)", host, port,
                        addrs[0].text);
             return HXC_OK;
         }
     }
-    return hxc__net_resolve(u->host, u->port, addrs, n, err);
+    return hxc__net_resolve(host, port, addrs, n, err);
 }
 
 static void origin_key(const struct hxc__url *u, char *buf, size_t n)
@@ -298,6 +317,7 @@ static struct hxc__conn *open_conn(hxc_client *c, const struct hxc__url *u, cons
         .addrs = addrs,
         .naddrs = n,
         .tlscfg = &c->tlscfg,
+        .h2_prior_knowledge = c->opts.http2_prior_knowledge,
         .events = &transfer_events,
         .max_header_bytes = c->opts.max_header_bytes,
         .debug = c->opts.debug,

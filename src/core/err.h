@@ -8,6 +8,10 @@
 #define HXC__PRINTF(a, b) __attribute__((format(printf, a, b)))
 #else
 #define HXC__PRINTF(a, b)
+/* Formats one debug line and hands it to fn (no-op when fn is NULL). */
+void hxc__debugf(hxc_debug_fn fn, void *user, hxc_debug_kind kind, const char *fmt, ...)
+    HXC__PRINTF(4, 5);
+
 #endif
 
 /* Fills err (if not NULL) with code, detail and a printf-formatted message.
@@ -17,5 +21,9 @@ hxc_status hxc__err(hxc_error *err, hxc_status code, long detail, const char *fm
 
 /* Prefixes an existing message: "<prefix>: <old message>". */
 void hxc__err_prefix(hxc_error *err, const char *fmt, ...) HXC__PRINTF(2, 3);
+
+/* Formats one debug line and hands it to fn (no-op when fn is NULL). */
+void hxc__debugf(hxc_debug_fn fn, void *user, hxc_debug_kind kind, const char *fmt, ...)
+    HXC__PRINTF(4, 5);
 
 #endif

@@ -97,3 +97,15 @@ void hxc__err_prefix(hxc_error *err, const char *fmt, ...)
     memcpy(err->message + n, old, m);
     err->message[n + m] = '\0';
 }
+
+void hxc__debugf(hxc_debug_fn fn, void *user, hxc_debug_kind kind, const char *fmt, ...)
+{
+    if (fn == NULL)
+        return;
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    fn(user, kind, line);
+}

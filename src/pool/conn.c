@@ -1,7 +1,6 @@
 /* A connection: socket -> (TLS) -> h1 or h2 engine, pumped without blocking. */
 #include "pool/conn.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +23,7 @@ struct hxc__conn {
     enum conn_state state;
     int fd;
     int tls_on;
+    int h2_prior_knowledge;
     char host[256];
     char origin[300];
     struct hxc__addr addrs[HXC_NET_MAX_ADDRS];
@@ -45,19 +45,7 @@ struct hxc__conn {
     uint8_t rbuf[16384];         /* plaintext HTTP receive buffer */
 };
 
-static void dbg(struct hxc__conn *c, hxc_debug_kind kind, const char *fmt, ...)
-    HXC__PRINTF(3, 4);
-static void dbg(struct hxc__conn *c, hxc_debug_kind kind, const char *fmt, ...)
-{
-    if (c->debug == NULL)
-        return;
-    char line[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    c->debug(c->debug_user, kind, line);
-}
+#define dbg(c, kind, ...) hxc__debugf((c)->debug, (c)->debug_user, kind, __VA_ARGS__)
 
 static void addr_text(const struct hxc__addr *a, char *buf, size_t n)
 {
@@ -93,6 +81,7 @@ struct hxc__conn *hxc__conn_new(const struct hxc__conn_params *p, hxc_error *err
     }
     c->fd = -1;
     c->tls_on = p->tls;
+    c->h2_prior_knowledge = p->h2_prior_knowledge;
     snprintf(c->host, sizeof c->host, "%s", p->host);
     snprintf(c->origin, sizeof c->origin, "%s", p->origin_key);
     c->naddrs = p->naddrs > HXC_NET_MAX_ADDRS ? HXC_NET_MAX_ADDRS : p->naddrs;
@@ -237,7 +226,7 @@ static hxc_status become_ready(struct hxc__conn *c, hxc_error *err)
                 c->tlscfg->verify ? "OK" : "skipped (--insecure)");
         }
     }
-    if (strcmp(alpn, "h2") == 0) {
+    if (strcmp(alpn, "h2") == 0 || (c->tls == NULL && c->h2_prior_knowledge)) {
         c->version = 20;
         c->h2 = hxc__h2_new(c->ev, c->max_header_bytes, err);
         if (c->h2 == NULL)
@@ -307,6 +296,8 @@ static hxc_status io_error(struct hxc__conn *c, hxc_status code, int errnum, con
                            hxc_error *err)
 {
     hxc_error e;
+    if (c->tls != NULL && hxc__tls_transport_error(c->tls, errnum, &e) != HXC_OK)
+        return die(c, &e, err);
     hxc__err(&e, code, errnum, "%s %s failed: %s", what, c->origin, strerror(errnum));
     return die(c, &e, err);
 }
@@ -562,17 +553,7 @@ int hxc__conn_has_output(const struct hxc__conn *c)
     return c->want_out;
 }
 
-int hxc__conn_http_version(const struct hxc__conn *c)
-{
-    return c->version;
-}
-
 struct hxc__tls *hxc__conn_tls(const struct hxc__conn *c)
 {
     return c->tls;
-}
-
-const struct hxc__addr *hxc__conn_peer(const struct hxc__conn *c)
-{
-    return c->addr_idx < c->naddrs ? &c->addrs[c->addr_idx] : NULL;
 }

@@ -23,6 +23,7 @@ struct hxc__conn_params {
     const struct hxc__addr *addrs;        /* resolved or --resolve addresses */
     size_t naddrs;
     const struct hxc__tls_config *tlscfg; /* linked, https only */
+    int h2_prior_knowledge;               /* http: speak h2c without negotiation */
     const struct hxc__msg_events *events; /* linked */
     size_t max_header_bytes;              /* response head limit (0 = 65536) */
     hxc_debug_fn debug;                   /* linked, may be NULL */
@@ -62,8 +63,6 @@ const char *hxc__conn_origin(const struct hxc__conn *c);
 int64_t hxc__conn_last_rx(const struct hxc__conn *c); /* monotonic ms of the last byte read */
 int64_t hxc__conn_last_tx(const struct hxc__conn *c);
 int hxc__conn_has_output(const struct hxc__conn *c); /* bytes waiting to be sent */
-int hxc__conn_http_version(const struct hxc__conn *c); /* 11 or 20 once ready, else 0 */
 struct hxc__tls *hxc__conn_tls(const struct hxc__conn *c);
-const struct hxc__addr *hxc__conn_peer(const struct hxc__conn *c);
 
 #endif

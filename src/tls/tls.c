@@ -3,19 +3,40 @@
  * TLS 1.2 with forward-secret ECDHE suites only, our X.509 class, and one
  * bidirectional I/O buffer allocated with the object. No I/O here.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/err.h"
 #include "tls/entropy.h"
 #include "tls/tls.h"
 
+#ifndef O_CLOEXEC
+#define O_CLOEXEC 0
+#endif
+
+/* Client-certificate handler of ours around BearSSL's single_rsa /
+ * single_ec ones (or none): it records whether the server asked for a
+ * certificate and whether we sent one, so that a rejection can be
+ * explained. */
+struct auth_wrap {
+    const br_ssl_client_certificate_class *vtable;
+    const br_ssl_client_certificate_class **inner; /* NULL: no certificate */
+    int requested; /* the server sent a CertificateRequest */
+    int sent;      /* we answered with a non-empty Certificate */
+};
+
 struct hxc__tls {
     br_ssl_client_context cc;
     struct hxc__x509_ctx x509;
+    struct auth_wrap auth;
     char host[256];
     const char *alpn[2];
+    const char *keylog_path; /* linked from the configuration; NULL: none */
+    int keylog_errno;        /* why the key log line could not be written (0: ok) */
     int hs_done;    /* the handshake completed at some point */
     int close_sent; /* hxc__tls_close was called */
     unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
@@ -88,6 +109,141 @@ static void setup_engine(struct hxc__tls *t)
      * did not offer is a failure (RFC 7301 3.2). */
     br_ssl_engine_add_flags(eng, BR_OPT_NO_RENEGOTIATION | BR_OPT_FAIL_ON_ALPN_MISMATCH);
     br_ssl_engine_set_x509(eng, &t->x509.vtable);
+}
+
+/* ------------------------------------------------------------------ */
+/* Client certificate                                                  */
+
+static struct auth_wrap *auth_of(const br_ssl_client_certificate_class **pctx)
+{
+    return (struct auth_wrap *)(void *)pctx;
+}
+
+static void auth_start_name_list(const br_ssl_client_certificate_class **pctx)
+{
+    struct auth_wrap *w = auth_of(pctx);
+    w->requested = 1;
+    if (w->inner)
+        (*w->inner)->start_name_list(w->inner);
+}
+
+static void auth_start_name(const br_ssl_client_certificate_class **pctx, size_t len)
+{
+    struct auth_wrap *w = auth_of(pctx);
+    if (w->inner)
+        (*w->inner)->start_name(w->inner, len);
+}
+
+static void auth_append_name(const br_ssl_client_certificate_class **pctx,
+                             const unsigned char *data, size_t len)
+{
+    struct auth_wrap *w = auth_of(pctx);
+    if (w->inner)
+        (*w->inner)->append_name(w->inner, data, len);
+}
+
+static void auth_end_name(const br_ssl_client_certificate_class **pctx)
+{
+    struct auth_wrap *w = auth_of(pctx);
+    if (w->inner)
+        (*w->inner)->end_name(w->inner);
+}
+
+static void auth_end_name_list(const br_ssl_client_certificate_class **pctx)
+{
+    struct auth_wrap *w = auth_of(pctx);
+    if (w->inner)
+        (*w->inner)->end_name_list(w->inner);
+}
+
+static void auth_choose(const br_ssl_client_certificate_class **pctx,
+                        const br_ssl_client_context *cc, uint32_t auth_types,
+                        br_ssl_client_certificate *choices)
+{
+    struct auth_wrap *w = auth_of(pctx);
+    memset(choices, 0, sizeof *choices);
+    if (w->inner)
+        (*w->inner)->choose(w->inner, cc, auth_types, choices);
+    w->sent = choices->chain != NULL && choices->chain_len > 0;
+}
+
+static uint32_t auth_do_keyx(const br_ssl_client_certificate_class **pctx, unsigned char *data,
+                             size_t *len)
+{
+    struct auth_wrap *w = auth_of(pctx);
+    return w->inner ? (*w->inner)->do_keyx(w->inner, data, len) : 0;
+}
+
+static size_t auth_do_sign(const br_ssl_client_certificate_class **pctx, int hash_id,
+                           size_t hv_len, unsigned char *data, size_t len)
+{
+    struct auth_wrap *w = auth_of(pctx);
+    return w->inner ? (*w->inner)->do_sign(w->inner, hash_id, hv_len, data, len) : 0;
+}
+
+static const br_ssl_client_certificate_class auth_wrap_vtable = {
+    sizeof(struct auth_wrap), auth_start_name_list, auth_start_name,
+    auth_append_name,         auth_end_name,        auth_end_name_list,
+    auth_choose,              auth_do_keyx,         auth_do_sign,
+};
+
+/* After br_ssl_client_zero, before the reset. BearSSL's single-chain
+ * handlers live inside the client context; ours forwards to them. */
+static void setup_client_auth(struct hxc__tls *t, const struct hxc__client_cert *cert)
+{
+    t->auth.vtable = &auth_wrap_vtable;
+    t->auth.inner = NULL;
+    if (cert != NULL && cert->chain_len > 0) {
+        if (cert->key_type == BR_KEYTYPE_RSA)
+            br_ssl_client_set_single_rsa(&t->cc, cert->chain, cert->chain_len, &cert->rsa,
+                                         br_rsa_pkcs1_sign_get_default());
+        else
+            br_ssl_client_set_single_ec(&t->cc, cert->chain, cert->chain_len, &cert->ec,
+                                        BR_KEYTYPE_SIGN, (unsigned)cert->leaf_sig_key_type,
+                                        br_ec_get_default(),
+                                        br_ecdsa_sign_asn1_get_default());
+        t->auth.inner = t->cc.client_auth_vtable;
+    }
+    br_ssl_client_set_client_certificate(&t->cc, &t->auth.vtable);
+}
+
+/* ------------------------------------------------------------------ */
+/* Key log (NSS format, SSLKEYLOGFILE)                                 */
+
+static char *hex(char *out, const unsigned char *in, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        *out++ = digits[in[i] >> 4];
+        *out++ = digits[in[i] & 15];
+    }
+    return out;
+}
+
+/* "CLIENT_RANDOM <client_random> <master_secret>\n" appended in one
+ * write() so that concurrent writers do not interleave. A failure is
+ * remembered (hxc__tls_keylog_error) but never fails the connection. */
+static void write_keylog(struct hxc__tls *t)
+{
+    char line[14 + 64 + 1 + 96 + 1];
+    char *p = line;
+    memcpy(p, "CLIENT_RANDOM ", 14);
+    p = hex(p + 14, t->cc.eng.client_random, sizeof t->cc.eng.client_random);
+    *p++ = ' ';
+    p = hex(p, t->cc.eng.session.master_secret, sizeof t->cc.eng.session.master_secret);
+    *p++ = '\n';
+    int fd = open(t->keylog_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        t->keylog_errno = errno;
+    } else {
+        ssize_t w = write(fd, line, (size_t)(p - line));
+        if (w != (ssize_t)(p - line))
+            t->keylog_errno = w < 0 ? errno : EIO;
+        close(fd);
+    }
+    volatile unsigned char *v = (volatile unsigned char *)line;
+    for (size_t i = 0; i < sizeof line; i++)
+        v[i] = 0;
 }
 
 static void setup_alpn(struct hxc__tls *t, int offer_h2)
@@ -169,6 +325,8 @@ struct hxc__tls *hxc__tls_new(const struct hxc__tls_config *cfg, const char *hos
     hxc__x509_ctx_init(&t->x509, cfg->trust, host, cfg->verify, cfg->fixed_time);
     setup_engine(t);
     setup_alpn(t, cfg->offer_h2);
+    setup_client_auth(t, cfg->client_cert);
+    t->keylog_path = cfg->keylog_path;
     if (seed(t, err) != HXC_OK) {
         hxc__tls_free(t);
         return NULL;
@@ -197,8 +355,13 @@ void hxc__tls_free(struct hxc__tls *t)
 static unsigned refresh(struct hxc__tls *t)
 {
     unsigned st = br_ssl_engine_current_state(&t->cc.eng);
-    if (t->cc.eng.application_data != 0 || (st & (BR_SSL_SENDAPP | BR_SSL_RECVAPP)))
+    if (t->hs_done)
+        return st;
+    if (t->cc.eng.application_data != 0 || (st & (BR_SSL_SENDAPP | BR_SSL_RECVAPP))) {
         t->hs_done = 1;
+        if (t->keylog_path != NULL && br_ssl_engine_last_error(&t->cc.eng) == BR_ERR_OK)
+            write_keylog(t);
+    }
     return st;
 }
 
@@ -421,6 +584,53 @@ static hxc_status fail_code(const struct hxc__tls *t)
     return t->hs_done ? HXC_E_TLS_PROTOCOL : HXC_E_TLS_HANDSHAKE;
 }
 
+/* Alerts a server sends when it wants a client certificate and got none
+ * (TLS 1.2 servers say handshake_failure, TLS 1.3 ones certificate_required). */
+static int is_missing_cert_alert(int a)
+{
+    return a == BR_ALERT_HANDSHAKE_FAILURE || a == 41 /* no_certificate */ ||
+           a == 116 /* certificate_required */ || a == BR_ALERT_ACCESS_DENIED;
+}
+
+/* Alerts a server sends when it rejects the certificate we sent. */
+static int is_rejected_cert_alert(int a)
+{
+    switch (a) {
+    case BR_ALERT_HANDSHAKE_FAILURE:
+    case BR_ALERT_BAD_CERTIFICATE:
+    case BR_ALERT_UNSUPPORTED_CERTIFICATE:
+    case BR_ALERT_CERTIFICATE_REVOKED:
+    case BR_ALERT_CERTIFICATE_EXPIRED:
+    case BR_ALERT_CERTIFICATE_UNKNOWN:
+    case BR_ALERT_UNKNOWN_CA:
+    case BR_ALERT_ACCESS_DENIED:
+    case BR_ALERT_DECRYPT_ERROR:
+    case 116: /* certificate_required */
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* What a fatal alert from the server most likely means, as a "; ..."
+ * suffix, or "". */
+static const char *alert_hint(const struct hxc__tls *t, int a)
+{
+    /* BearSSL has no TLS 1.3: say so when that is the likely cause. */
+    if (a == BR_ALERT_PROTOCOL_VERSION && !t->hs_done)
+        return "; hxc speaks TLS 1.2 only and the server may require TLS 1.3";
+    if (!t->auth.requested)
+        return "";
+    if (t->auth.sent && is_rejected_cert_alert(a))
+        return "; the server rejected the client certificate";
+    if (!t->auth.sent && t->auth.inner == NULL && is_missing_cert_alert(a))
+        return "; the server requires a client certificate (--cert)";
+    if (!t->auth.sent && is_missing_cert_alert(a))
+        return "; the server requires a client certificate, and ours was not sent: "
+               "its key type fits none of the signature algorithms the server accepts";
+    return "";
+}
+
 static hxc_status x509_words(struct hxc__tls *t, int e, hxc_error *err)
 {
     hxc_error xe;
@@ -443,10 +653,7 @@ static hxc_status engine_words(struct hxc__tls *t, int e, hxc_error *err)
         return x509_words(t, e, err);
     if (e >= BR_ERR_RECV_FATAL_ALERT && e < BR_ERR_SEND_FATAL_ALERT) {
         int a = e - BR_ERR_RECV_FATAL_ALERT;
-        /* BearSSL has no TLS 1.3: say so when that is the likely cause. */
-        const char *hint = (a == BR_ALERT_PROTOCOL_VERSION && !t->hs_done)
-                               ? "; hxc speaks TLS 1.2 only and the server may require TLS 1.3"
-                               : "";
+        const char *hint = alert_hint(t, a);
         return hxc__err(err, HXC_E_TLS_ALERT, e,
                         "%s '%s' failed: the server sent fatal alert %s (%d)%s", phase(t), t->host,
                         alert_name(a), a, hint);
@@ -475,6 +682,21 @@ hxc_status hxc__tls_result(struct hxc__tls *t, hxc_error *err)
     return engine_words(t, e, err);
 }
 
+/* A server that asked for a client certificate and then hangs up without
+ * an alert most likely did not like what it got. */
+static const char *eof_hint(const struct hxc__tls *t)
+{
+    if (!t->auth.requested)
+        return "";
+    if (t->auth.sent)
+        return " (after it received our client certificate: it may have rejected it)";
+    if (t->auth.inner == NULL)
+        return " (it asked for a client certificate and we had none: it may require one, "
+               "see --cert)";
+    return " (it asked for a client certificate and ours fits none of the signature "
+           "algorithms it accepts)";
+}
+
 hxc_status hxc__tls_eof_error(struct hxc__tls *t, hxc_error *err)
 {
     unsigned st = refresh(t);
@@ -483,13 +705,25 @@ hxc_status hxc__tls_eof_error(struct hxc__tls *t, hxc_error *err)
     if (!t->hs_done)
         return hxc__err(err, HXC_E_TLS_HANDSHAKE, 0,
                         "TLS handshake with '%s' failed: the server closed the connection "
-                        "during the TLS handshake", t->host);
+                        "during the TLS handshake%s", t->host, eof_hint(t));
     /* We already said close_notify: nothing more was wanted from the peer. */
     if (t->close_sent)
         return HXC_OK;
     return hxc__err(err, HXC_E_TLS_TRUNCATED, 0,
                     "TLS connection to '%s' was truncated: the peer closed without "
                     "close_notify", t->host);
+}
+
+hxc_status hxc__tls_transport_error(struct hxc__tls *t, int errnum, hxc_error *err)
+{
+    refresh(t);
+    if (br_ssl_engine_last_error(&t->cc.eng) != BR_ERR_OK)
+        return hxc__tls_result(t, err);
+    if (t->hs_done || (errnum != ECONNRESET && errnum != EPIPE))
+        return HXC_OK;
+    return hxc__err(err, HXC_E_TLS_HANDSHAKE, errnum,
+                    "TLS handshake with '%s' failed: the server reset the connection during "
+                    "the TLS handshake (%s)%s", t->host, strerror(errnum), eof_hint(t));
 }
 
 /* ------------------------------------------------------------------ */
@@ -527,4 +761,9 @@ const char *hxc__tls_cipher_name(struct hxc__tls *t)
 const struct hxc__cert_summary *hxc__tls_peer_summary(struct hxc__tls *t)
 {
     return &t->x509.summary;
+}
+
+int hxc__tls_keylog_errno(const struct hxc__tls *t)
+{
+    return t->keylog_errno;
 }

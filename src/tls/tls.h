@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "hxc.h"
+#include "tls/keys.h"
 #include "tls/x509.h"
 
 /* Settings shared by every connection of a client (immutable once used). */
@@ -19,6 +20,9 @@ struct hxc__tls_config {
     int verify;                           /* 0: accept any chain (still extracts the key) */
     int offer_h2;                         /* ALPN: "h2","http/1.1" when 1; "http/1.1" when 0 */
     int64_t fixed_time;                   /* 0: platform clock; else unix seconds for X.509 */
+    const struct hxc__client_cert *client_cert; /* linked, NULL: no client certificate */
+    const char *keylog_path;              /* linked, NULL: none; else NSS key log lines
+                                             are appended after each handshake */
 };
 
 struct hxc__tls;
@@ -64,11 +68,20 @@ hxc_status hxc__tls_result(struct hxc__tls *t, hxc_error *err);
 /* The transport hit EOF before close_notify: what that means here
  * (HXC_E_TLS_TRUNCATED after the handshake, HXC_E_TLS_HANDSHAKE during it). */
 hxc_status hxc__tls_eof_error(struct hxc__tls *t, hxc_error *err);
+/* The transport failed with errnum (recv/send). If TLS can say more, the
+ * error in words (the engine's own error such as a received alert, or a
+ * reset during the handshake with a hint when the server had asked for a
+ * client certificate) and its code; HXC_OK when it has nothing to add and
+ * the caller reports the transport error itself. */
+hxc_status hxc__tls_transport_error(struct hxc__tls *t, int errnum, hxc_error *err);
 
 /* After the handshake. */
 const char *hxc__tls_alpn(struct hxc__tls *t);        /* "h2", "http/1.1" or "" */
 const char *hxc__tls_version_name(struct hxc__tls *t); /* "TLSv1.2" */
 const char *hxc__tls_cipher_name(struct hxc__tls *t);  /* OpenSSL-style suite name */
 const struct hxc__cert_summary *hxc__tls_peer_summary(struct hxc__tls *t);
+/* 0, or the errno of the last failure to append to the key log (the
+ * connection goes on regardless; for -v). */
+int hxc__tls_keylog_errno(const struct hxc__tls *t);
 
 #endif

@@ -51,6 +51,16 @@ hxc_status hxc__trust_store_add_file(struct hxc__trust_store *ts, const char *pa
 hxc_status hxc__trust_store_add_mem(struct hxc__trust_store *ts, const void *data, size_t len,
                                     const char *what, hxc_error *err);
 
+/* Adds every certificate file in a directory (OpenSSL hashed names such as
+ * 1a2b3c4d.0 and plain *.pem / *.crt / *.cer alike; other files that hold no
+ * certificate are skipped). A missing directory, or one without any
+ * certificate, is an error naming it. */
+hxc_status hxc__trust_store_add_dir(struct hxc__trust_store *ts, const char *path,
+                                    hxc_error *err);
+/* Adds the operating system's bundle (the first that exists of the usual
+ * distribution paths); error naming the paths tried when none exists. */
+hxc_status hxc__trust_store_add_native(struct hxc__trust_store *ts, hxc_error *err);
+
 /* Reads a PEM or DER file of certificates into a malloc'ed array (caller
  * frees with hxc__der_list_free). Used for chains by `hxc verify`. */
 hxc_status hxc__der_list_load_file(const char *path, struct hxc__der **out, size_t *n,

@@ -37,11 +37,11 @@ int main(int argc, char **argv)
     int i = 1;
     for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
         if (strcmp(argv[i], "--cacert") == 0 && i + 1 < argc)
-            o.cafile = argv[++i];
+            o.ssl.cafile = argv[++i];
         else if (strcmp(argv[i], "--http1.1") == 0)
             o.http_version = HXC_HTTP_1_1;
         else if (strcmp(argv[i], "--insecure") == 0)
-            o.insecure = 1;
+            o.ssl.insecure = 1;
         else {
             fprintf(stderr, "fetch_many: unknown option %s\n", argv[i]);
             return 2;

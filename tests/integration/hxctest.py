@@ -374,11 +374,25 @@ class Result:
                 % (" ".join(self.argv), self.rc, self.elapsed, out, self.err))
 
 
-def run_hxc(args, timeout=30, stdin=None, cwd=None):
+def run_hxc(args, timeout=30, stdin=None, cwd=None, env=None):
+    """env: variables to set (value None: remove) on top of os.environ.
+    The trust_env variables (SSL_CERT_FILE, SSL_CERT_DIR, SSLKEYLOGFILE) are
+    removed unless env sets them, so that every test sees the same roots
+    whatever the machine's environment says."""
     argv = [HXC_BIN] + [str(a) for a in args]
+    run_env = dict(os.environ)
+    for k in ("SSL_CERT_FILE", "SSL_CERT_DIR", "SSLKEYLOGFILE"):
+        run_env.pop(k, None)
+    if env is not None:
+        for k, v in env.items():
+            if v is None:
+                run_env.pop(k, None)
+            else:
+                run_env[k] = str(v)
     start = time.monotonic()
     try:
-        proc = subprocess.run(argv, input=stdin, capture_output=True, timeout=timeout, cwd=cwd)
+        proc = subprocess.run(argv, input=stdin, capture_output=True, timeout=timeout, cwd=cwd,
+                              env=run_env)
     except subprocess.TimeoutExpired as e:
         fail("hxc did not finish within %d s: %s\nstderr so far: %s"
              % (timeout, " ".join(argv), (e.stderr or b"").decode("utf-8", "replace")))

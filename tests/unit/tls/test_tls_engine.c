@@ -310,7 +310,7 @@ static const char *client_recv(struct hxc__tls *c, char *buf, size_t cap)
 static struct hxc__tls *client_new(const struct hxc__trust_store *ts, int verify, int h2,
                                    const char *host)
 {
-    struct hxc__tls_config cfg = {ts, verify, h2, 0};
+    struct hxc__tls_config cfg = {.trust = ts, .verify = verify, .offer_h2 = h2};
     hxc_error err;
     memset(&err, 0, sizeof err);
     struct hxc__tls *c = hxc__tls_new(&cfg, host, &err);
@@ -630,7 +630,7 @@ static void check_tampered(void (*fn)(uint8_t *, size_t), int br_err, const char
 
 static void test_bad_args(void)
 {
-    struct hxc__tls_config cfg = {NULL, 0, 1, 0};
+    struct hxc__tls_config cfg = {.trust = NULL, .verify = 0, .offer_h2 = 1};
     hxc_error err;
     char longhost[300];
     memset(longhost, 'a', sizeof longhost - 1);

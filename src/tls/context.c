@@ -1,0 +1,272 @@
+/* hxc_ssl_context and hxc_create_ssl_context: HTTPX's SSL configuration. */
+#include "tls/context.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/err.h"
+
+void hxc_ssl_options_init(hxc_ssl_options *o)
+{
+    memset(o, 0, sizeof *o);
+}
+
+hxc_ssl_context *hxc_ssl_context_new(hxc_error *err)
+{
+    hxc_ssl_context *c = calloc(1, sizeof *c);
+    if (c == NULL || (c->trust = hxc__trust_store_new()) == NULL) {
+        free(c);
+        hxc__err(err, HXC_E_NOMEM, 0, "out of memory creating an SSL context");
+        return NULL;
+    }
+    c->refs = 1;
+    c->verify = 1;
+    snprintf(c->description, sizeof c->description, "no trust anchors loaded");
+    return c;
+}
+
+void hxc_ssl_context_free(hxc_ssl_context *c)
+{
+    if (c == NULL || --c->refs > 0)
+        return;
+    hxc__trust_store_free(c->trust);
+    hxc__client_cert_free(c->client_cert);
+    free(c->keylog_path);
+    free(c);
+}
+
+void hxc__ssl_context_use(hxc_ssl_context *c)
+{
+    c->refs++;
+    c->frozen = 1;
+}
+
+void hxc__ssl_context_tls_config(const hxc_ssl_context *c, hxc_http_version_pref client_pref,
+                                 struct hxc__tls_config *out)
+{
+    memset(out, 0, sizeof *out);
+    out->trust = c->trust;
+    out->verify = c->verify;
+    out->offer_h2 = client_pref != HXC_HTTP_1_1 && c->http_version != HXC_HTTP_1_1;
+    out->client_cert = c->client_cert;
+    out->keylog_path = c->keylog_path;
+}
+
+static hxc_status check_mutable(const hxc_ssl_context *c, hxc_error *err)
+{
+    if (c == NULL)
+        return hxc__err(err, HXC_E_INVALID_ARGUMENT, 0, "no SSL context given");
+    if (c->frozen)
+        return hxc__err(err, HXC_E_CONFIG, 0,
+                        "the SSL context is used by a client and can no longer be changed");
+    return HXC_OK;
+}
+
+static void describe(hxc_ssl_context *c, const char *what)
+{
+    size_t n = strlen(c->description);
+    if (strcmp(c->description, "no trust anchors loaded") == 0)
+        n = 0;
+    snprintf(c->description + n, sizeof c->description - n, "%s%s", n ? ", " : "", what);
+}
+
+hxc_status hxc_ssl_context_load_verify_locations(hxc_ssl_context *c, const char *cafile,
+                                                 const char *capath, const void *cadata,
+                                                 size_t cadata_len, hxc_error *err)
+{
+    hxc_status st = check_mutable(c, err);
+    if (st != HXC_OK)
+        return st;
+    if (cafile == NULL && capath == NULL && cadata == NULL)
+        return hxc__err(err, HXC_E_INVALID_ARGUMENT, 0,
+                        "load_verify_locations needs a cafile, a capath or cadata");
+    if (cafile && (st = hxc__trust_store_add_file(c->trust, cafile, err)) != HXC_OK)
+        return st;
+    if (cafile)
+        describe(c, cafile);
+    if (capath && (st = hxc__trust_store_add_dir(c->trust, capath, err)) != HXC_OK)
+        return st;
+    if (capath)
+        describe(c, capath);
+    if (cadata &&
+        (st = hxc__trust_store_add_mem(c->trust, cadata, cadata_len, "cadata", err)) != HXC_OK)
+        return st;
+    if (cadata)
+        describe(c, "cadata");
+    return HXC_OK;
+}
+
+hxc_status hxc_ssl_context_load_default_roots(hxc_ssl_context *c, hxc_error *err)
+{
+    hxc_status st = check_mutable(c, err);
+    if (st == HXC_OK && (st = hxc__trust_store_add_embedded(c->trust, err)) == HXC_OK)
+        describe(c, "embedded certifi roots");
+    return st;
+}
+
+hxc_status hxc_ssl_context_load_native_roots(hxc_ssl_context *c, hxc_error *err)
+{
+    hxc_status st = check_mutable(c, err);
+    if (st == HXC_OK && (st = hxc__trust_store_add_native(c->trust, err)) == HXC_OK)
+        describe(c, "operating system bundle");
+    return st;
+}
+
+static hxc_status set_cert(hxc_ssl_context *c, struct hxc__client_cert *cc)
+{
+    hxc__client_cert_free(c->client_cert);
+    c->client_cert = cc;
+    return HXC_OK;
+}
+
+hxc_status hxc_ssl_context_load_cert_chain(hxc_ssl_context *c, const char *certfile,
+                                           const char *keyfile, const char *password,
+                                           hxc_error *err)
+{
+    hxc_status st = check_mutable(c, err);
+    if (st != HXC_OK)
+        return st;
+    if (certfile == NULL)
+        return hxc__err(err, HXC_E_INVALID_ARGUMENT, 0, "load_cert_chain needs a certfile");
+    struct hxc__client_cert *cc = NULL;
+    st = hxc__client_cert_load_files(&cc, certfile, keyfile, password, err);
+    return st == HXC_OK ? set_cert(c, cc) : st;
+}
+
+hxc_status hxc_ssl_context_load_cert_chain_mem(hxc_ssl_context *c, const void *cert,
+                                               size_t cert_len, const void *key, size_t key_len,
+                                               const char *password, hxc_error *err)
+{
+    hxc_status st = check_mutable(c, err);
+    if (st != HXC_OK)
+        return st;
+    if (cert == NULL)
+        return hxc__err(err, HXC_E_INVALID_ARGUMENT, 0, "load_cert_chain needs a certificate");
+    struct hxc__client_cert *cc = NULL;
+    st = hxc__client_cert_load(&cc, cert, cert_len, "in-memory certificate", key, key_len,
+                               "in-memory key", password, err);
+    return st == HXC_OK ? set_cert(c, cc) : st;
+}
+
+hxc_status hxc_ssl_context_set_verify(hxc_ssl_context *c, int verify, hxc_error *err)
+{
+    hxc_status st = check_mutable(c, err);
+    if (st == HXC_OK)
+        c->verify = verify != 0;
+    return st;
+}
+
+hxc_status hxc_ssl_context_set_keylog_file(hxc_ssl_context *c, const char *path, hxc_error *err)
+{
+    hxc_status st = check_mutable(c, err);
+    if (st != HXC_OK)
+        return st;
+    char *p = NULL;
+    if (path != NULL && (p = strdup(path)) == NULL)
+        return hxc__err(err, HXC_E_NOMEM, 0, "out of memory");
+    free(c->keylog_path);
+    c->keylog_path = p;
+    return HXC_OK;
+}
+
+hxc_status hxc_ssl_context_set_http_version(hxc_ssl_context *c, hxc_http_version_pref pref,
+                                            hxc_error *err)
+{
+    hxc_status st = check_mutable(c, err);
+    if (st == HXC_OK)
+        c->http_version = pref;
+    return st;
+}
+
+size_t hxc_ssl_context_anchor_count(const hxc_ssl_context *c)
+{
+    return c ? hxc__trust_store_count(c->trust) : 0;
+}
+
+/* SSL_CERT_FILE / SSL_CERT_DIR from the environment (trust_env). Returns
+ * 1 when one was set and loaded, 0 when none set, -1 on error. */
+static int load_env_roots(hxc_ssl_context *c, hxc_error *err)
+{
+    const char *file = getenv("SSL_CERT_FILE");
+    const char *dir = getenv("SSL_CERT_DIR");
+    if (file != NULL && file[0] == '\0')
+        file = NULL;
+    if (dir != NULL && dir[0] == '\0')
+        dir = NULL;
+    if (file == NULL && dir == NULL)
+        return 0;
+    if (file && hxc__trust_store_add_file(c->trust, file, err) != HXC_OK) {
+        hxc__err_prefix(err, "SSL_CERT_FILE");
+        return -1;
+    }
+    if (dir && hxc__trust_store_add_dir(c->trust, dir, err) != HXC_OK) {
+        hxc__err_prefix(err, "SSL_CERT_DIR");
+        return -1;
+    }
+    describe(c, file ? "SSL_CERT_FILE" : "SSL_CERT_DIR");
+    if (file && dir)
+        describe(c, "SSL_CERT_DIR");
+    return 1;
+}
+
+static hxc_status configure(hxc_ssl_context *c, const hxc_ssl_options *o, hxc_error *err)
+{
+    int trust_env = o->trust_env != HXC_TRUST_ENV_OFF;
+    hxc_status st = HXC_OK;
+    c->verify = !o->insecure;
+    c->http_version = o->http_version;
+    int explicit_roots = o->cafile || o->capath || o->cadata || o->ca_native;
+    if (o->cafile || o->capath || o->cadata)
+        st = hxc_ssl_context_load_verify_locations(c, o->cafile, o->capath, o->cadata,
+                                                   o->cadata_len, err);
+    if (st == HXC_OK && o->ca_native)
+        st = hxc_ssl_context_load_native_roots(c, err);
+    if (st == HXC_OK && !explicit_roots) {
+        int env = trust_env ? load_env_roots(c, err) : 0;
+        if (env < 0)
+            return err ? err->code : HXC_E_CONFIG;
+        if (env == 0)
+            st = hxc_ssl_context_load_default_roots(c, err);
+    }
+    if (st != HXC_OK)
+        return st;
+    if (o->cert_data)
+        st = hxc_ssl_context_load_cert_chain_mem(c, o->cert_data, o->cert_data_len, o->key_data,
+                                                 o->key_data_len, o->key_password, err);
+    else if (o->cert_file)
+        st = hxc_ssl_context_load_cert_chain(c, o->cert_file, o->key_file, o->key_password,
+                                             err);
+    else if (o->key_file || o->key_data)
+        st = hxc__err(err, HXC_E_CONFIG, 0, "a private key was given without a certificate");
+    if (st != HXC_OK)
+        return st;
+    const char *keylog = o->keylog_file;
+    if (keylog == NULL && trust_env) {
+        keylog = getenv("SSLKEYLOGFILE");
+        if (keylog != NULL && keylog[0] == '\0')
+            keylog = NULL;
+    }
+    if (keylog)
+        st = hxc_ssl_context_set_keylog_file(c, keylog, err);
+    return st;
+}
+
+hxc_ssl_context *hxc_create_ssl_context(const hxc_ssl_options *opts, hxc_error *err)
+{
+    hxc_ssl_options dflt;
+    if (opts == NULL) {
+        hxc_ssl_options_init(&dflt);
+        opts = &dflt;
+    }
+    hxc_ssl_context *c = hxc_ssl_context_new(err);
+    if (c == NULL)
+        return NULL;
+    if (configure(c, opts, err) != HXC_OK) {
+        hxc_ssl_context_free(c);
+        return NULL;
+    }
+    return c;
+}
