@@ -172,6 +172,7 @@ static int shared(const char *url, const char *ca, const char *cert, const char 
     if (hxc_ssl_context_load_verify_locations(ctx, ca, NULL, NULL, 0, &err) != HXC_OK ||
         hxc_ssl_context_load_cert_chain(ctx, cert, key, password, &err) != HXC_OK) {
         printf("context ERROR %s %s\n", hxc_status_name(err.code), err.message);
+        hxc_ssl_context_free(ctx);
         return 1;
     }
     hxc_client_options o;
