@@ -32,3 +32,7 @@ run URL *ARGS: build
 update-certs:
     python3 -c 'import certifi, shutil; shutil.copyfile(certifi.where(), "certs/cacert.pem"); open("certs/VERSION", "w").write(certifi.__version__ + "\n"); print("certifi", certifi.__version__)'
     grep -c 'BEGIN CERTIFICATE' certs/cacert.pem
+
+# Benchmark (a measurement, not a test): hxc vs curl, nghttp, h2load on a local nghttpd
+bench: build
+    python3 tests/bench/bench.py {{build_dir}}/hxc

@@ -62,6 +62,7 @@ extern "C" {
     X(HXC_E_FILE_WRITE, 6, "cannot write file")                                   \
     X(HXC_E_CONFIG, 7, "invalid configuration")                                   \
     X(HXC_E_CALLBACK_ABORT, 8, "aborted by callback")                             \
+    X(HXC_E_CANCELLED, 9, "transfer cancelled")                                   \
     X(HXC_E_DNS, 100, "could not resolve host name")                              \
     X(HXC_E_CONNECT, 101, "could not connect to host")                            \
     X(HXC_E_TIMEOUT_CONNECT, 102, "connect timed out")                            \
@@ -71,6 +72,7 @@ extern "C" {
     X(HXC_E_SEND, 106, "failed sending data to the peer")                         \
     X(HXC_E_RECV, 107, "failed receiving data from the peer")                     \
     X(HXC_E_CONN_CLOSED, 108, "connection closed unexpectedly")                   \
+    X(HXC_E_TIMEOUT_POOL, 109, "no connection became available in time")          \
     X(HXC_E_TLS_HANDSHAKE, 200, "TLS handshake failed")                           \
     X(HXC_E_TLS_ALERT, 201, "TLS alert received from the peer")                   \
     X(HXC_E_TLS_PROTOCOL, 202, "TLS protocol error")                              \
@@ -281,6 +283,10 @@ typedef struct hxc_client_options {
     long read_timeout_ms;       /* max wait for any incoming byte; 0 = default 30000; -1 = none */
     long write_timeout_ms;      /* max wait to send; 0 = default 30000; -1 = none */
     long total_timeout_ms;      /* whole transfer incl. redirects; 0 = none */
+    long pool_timeout_ms;       /* max wait for a connection slot; 0 = default 30000; -1 = none */
+    int max_connections;        /* 0 = default 100 (all origins) */
+    int max_keepalive;          /* idle connections kept; 0 = default 20 */
+    long keepalive_expiry_ms;   /* idle connections closed after; 0 = default 5000 */
     const hxc_resolve *resolve; /* copied */
     size_t nresolve;
     const hxc_connect_to *connect_to; /* copied */
@@ -303,15 +309,33 @@ typedef int (*hxc_body_fn)(void *user, const uint8_t *data, size_t len);
  * followed); resp is valid only during the call; body not yet available. */
 typedef int (*hxc_head_fn)(void *user, const hxc_response *resp);
 
+/* Request body source for uploads that are not in memory. Fill buf with up
+ * to cap bytes, set *len; set *eof when done. Return 0, or non-zero to
+ * abort (HXC_E_CALLBACK_ABORT). *len == 0 without eof means "no data yet":
+ * the transfer pauses until hxc_transfer_resume(). */
+typedef int (*hxc_read_fn)(void *user, uint8_t *buf, size_t cap, size_t *len, int *eof);
+
+typedef struct hxc_transfer hxc_transfer;
+
+/* Completion of a submitted transfer (concurrent API). status HXC_OK: resp
+ * is the final response (ownership passes to the callee: free it with
+ * hxc_response_free). Otherwise resp is NULL and err says why. The transfer
+ * handle is freed when this returns. */
+typedef void (*hxc_done_fn)(void *user, hxc_transfer *t, hxc_status status,
+                            const hxc_error *err, hxc_response *resp);
+
 typedef struct hxc_request {
     const char *method;          /* NULL = "GET" (or "POST" when body set) */
     const char *url;             /* http:// or https:// */
-    const hxc_header *headers;   /* linked for the duration of the call */
+    const hxc_header *headers;   /* copied by submit; linked for the blocking call */
     size_t nheaders;
-    const void *body;            /* linked for the duration of the call */
+    const void *body;            /* linked until the transfer completes */
     size_t body_len;
+    hxc_read_fn body_read;       /* instead of body: streamed upload */
+    int64_t body_read_length;    /* its length, or -1 when unknown (h1: chunked) */
     hxc_head_fn on_head;         /* optional */
     hxc_body_fn on_body;         /* optional: stream the body instead of buffering it */
+    hxc_done_fn on_done;         /* concurrent API: completion */
     void *user;
 } hxc_request;
 
@@ -321,6 +345,45 @@ HXC_API void hxc_request_init(hxc_request *req);
  * HXC_OK and *out holds the final response (even for 4xx/5xx statuses). */
 HXC_API hxc_status hxc_client_request(hxc_client *client, const hxc_request *req,
                                       hxc_response **out, hxc_error *err);
+
+/* ------------------------------------------------------------------ */
+/* Concurrent API: many transfers on one thread                          */
+
+/* Queues a transfer; nothing happens until the client runs. The request is
+ * copied except body (linked until completion). A submit that fails returns
+ * the error and never calls on_done. *out (may be NULL) is valid until
+ * on_done returns. */
+HXC_API hxc_status hxc_client_submit(hxc_client *client, const hxc_request *req,
+                                     hxc_transfer **out, hxc_error *err);
+/* Runs the loop until every submitted transfer completed. */
+HXC_API hxc_status hxc_client_run(hxc_client *client, hxc_error *err);
+/* One loop iteration: waits at most timeout_ms (-1: until something
+ * happens) and dispatches events. Returns the number of transfers still in
+ * progress (>= 0), or -1 with err on a loop failure. */
+HXC_API int hxc_client_step(hxc_client *client, long timeout_ms, hxc_error *err);
+/* Cancels a transfer: its slot is freed (HTTP/2: RST_STREAM CANCEL) and
+ * on_done runs with HXC_E_CANCELLED (from within this call). */
+HXC_API void hxc_transfer_cancel(hxc_transfer *t);
+/* A paused upload (hxc_read_fn returned no data) can go on. */
+HXC_API void hxc_transfer_resume(hxc_transfer *t);
+/* Which connection (1, 2, ... per client) and HTTP/2 stream (0 for
+ * HTTP/1.1 or not yet sent) the transfer uses now. */
+HXC_API unsigned hxc_transfer_connection_id(const hxc_transfer *t);
+HXC_API int32_t hxc_transfer_stream_id(const hxc_transfer *t);
+
+/* Pull-style streaming of one response: hxc_client_open runs the loop until
+ * the response head arrived (following redirects as configured), then
+ * hxc_stream_read runs it until body bytes are available. */
+typedef struct hxc_stream hxc_stream;
+HXC_API hxc_status hxc_client_open(hxc_client *client, const hxc_request *req,
+                                   hxc_stream **out, hxc_error *err);
+/* The response head (status, headers); valid until hxc_stream_close. */
+HXC_API const hxc_response *hxc_stream_response(const hxc_stream *s);
+/* Reads up to cap bytes; *len 0 with HXC_OK means the end of the body. */
+HXC_API hxc_status hxc_stream_read(hxc_stream *s, void *buf, size_t cap, size_t *len,
+                                   hxc_error *err);
+/* Closes the stream (cancelling the transfer if the body was not read). */
+HXC_API void hxc_stream_close(hxc_stream *s);
 
 /* One-shot GET with default options. */
 HXC_API hxc_status hxc_get(const char *url, hxc_response **out, hxc_error *err);
@@ -346,6 +409,10 @@ HXC_API const char *hxc_response_url(const hxc_response *resp); /* URL this resp
 HXC_API size_t hxc_response_header_count(const hxc_response *resp);
 HXC_API int hxc_response_header_at(const hxc_response *resp, size_t i, const char **name,
                                    const char **value);
+/* Trailers (HTTP/2 trailing HEADERS, HTTP/1.1 chunked trailers). */
+HXC_API size_t hxc_response_trailer_count(const hxc_response *resp);
+HXC_API int hxc_response_trailer_at(const hxc_response *resp, size_t i, const char **name,
+                                    const char **value);
 /* First header with this name (case-insensitive) or NULL. */
 HXC_API const char *hxc_response_header(const hxc_response *resp, const char *name);
 /* Buffered body (empty when the request streamed it with on_body). */

@@ -17,7 +17,8 @@ enum opt_id {
     OPT_VERBOSE, OPT_LOCATION, OPT_MAX_REDIRS, OPT_CONNECT_TIMEOUT, OPT_MAX_TIME,
     OPT_CACERT, OPT_INSECURE, OPT_HTTP1_1, OPT_HTTP2, OPT_RESOLVE, OPT_FAIL,
     OPT_VERSION, OPT_HELP, OPT_URL, OPT_CAPATH, OPT_CA_NATIVE, OPT_NO_TRUST_ENV,
-    OPT_CERT, OPT_KEY, OPT_PASS, OPT_KEYLOG, OPT_H2_PRIOR, OPT_CONNECT_TO
+    OPT_CERT, OPT_KEY, OPT_PASS, OPT_KEYLOG, OPT_H2_PRIOR, OPT_CONNECT_TO,
+    OPT_REMOTE_NAME, OPT_OUTPUT_DIR, OPT_PARALLEL, OPT_PARALLEL_MAX
 };
 
 struct opt_def {
@@ -62,6 +63,10 @@ static const struct opt_def opt_defs[] = {
     {0, "keylog", 1, OPT_KEYLOG},
     {0, "http2-prior-knowledge", 0, OPT_H2_PRIOR},
     {0, "connect-to", 1, OPT_CONNECT_TO},
+    {'O', "remote-name", 0, OPT_REMOTE_NAME},
+    {0, "output-dir", 1, OPT_OUTPUT_DIR},
+    {'Z', "parallel", 0, OPT_PARALLEL},
+    {0, "parallel-max", 1, OPT_PARALLEL_MAX},
 };
 
 #define NOPT_DEFS (sizeof(opt_defs) / sizeof(opt_defs[0]))
@@ -87,13 +92,18 @@ static int usage_error(const char *fmt, ...)
 
 void hxc__cli_print_help(void)
 {
-    fputs("Usage: hxc [options] URL\n"
+    fputs("Usage: hxc [options] URL...\n"
           "       hxc verify --roots ROOTS.pem --chain CHAIN.pem --host NAME [--time UNIX]\n"
           "\n"
           "An HTTP/2-first HTTPS client (BearSSL, nghttp2, llhttp).\n"
           "\n"
           "Options:\n"
-          "  -o, --output FILE         write the body to FILE (only when complete)\n"
+          "  -o, --output FILE         write the body to FILE (only when complete);\n"
+          "                            one per URL: the n-th -o/-O goes with the n-th URL\n"
+          "  -O, --remote-name         write the body to a file named like the URL's last\n"
+          "                            path segment (without query), in the current\n"
+          "                            directory or --output-dir\n"
+          "      --output-dir DIR      put -o (relative names) and -O files in DIR\n"
           "  -i, --include             include the response head in the output\n"
           "  -I, --head                send a HEAD request and print the head\n"
           "  -X, --request METHOD      request method\n"
@@ -103,7 +113,10 @@ void hxc__cli_print_help(void)
           "      --data-raw DATA       send DATA as is ('@' has no meaning)\n"
           "  -s, --silent              no warnings or error messages\n"
           "  -S, --show-error          show errors even with --silent\n"
-          "  -v, --verbose             connection, TLS and header details on stderr\n"
+          "  -v, --verbose             connection, TLS and header details on stderr,\n"
+          "                            and which connection and HTTP/2 stream each\n"
+          "                            request used ('* [N] using connection #C,\n"
+          "                            stream S'; [N] is the URL's position with -Z)\n"
           "  -L, --location            follow redirects\n"
           "      --max-redirs N        at most N redirects (-1: unlimited)\n"
           "      --connect-timeout S   limit for TCP connect + TLS handshake (seconds)\n"
@@ -139,6 +152,18 @@ void hxc__cli_print_help(void)
           "                            HOST2:PORT2 instead; SNI and certificate checks\n"
           "                            still use HOST1 (empty HOST1/PORT1 match any,\n"
           "                            empty PORT2 keeps the port; repeatable)\n"
+          "\n"
+          "Several URLs (hxc [options] URL1 URL2 ...): every option applies to every\n"
+          "URL; they share one client, so connections are reused. Without -Z the URLs\n"
+          "are fetched one after the other. A failing URL is reported as\n"
+          "'hxc: URL: reason' and the others still run; the exit code is that of the\n"
+          "first failing URL in command-line order.\n"
+          "  -Z, --parallel            fetch the URLs concurrently, multiplexed over\n"
+          "                            shared connections (HTTP/2 streams)\n"
+          "      --parallel-max N      at most N transfers in flight with -Z (default 50)\n"
+          "  Bodies of URLs without -o/-O go to standard output in URL order, never\n"
+          "  interleaved: with -Z, a body that arrives early is held back (in memory,\n"
+          "  large ones in a temporary file) until the URLs before it are written.\n"
           "\n"
           "Other:\n"
           "  -f, --fail                fail (exit 22) on HTTP status >= 400, no body\n"
@@ -205,6 +230,8 @@ void hxc__cli_opts_free(struct cli_opts *opts)
         free((char *)opts->connect_to[i].target_host);
     }
     free(opts->connect_to);
+    free(opts->urls);
+    free(opts->outputs);
     wipe_free(opts->password);
     hxc__cli_buf_free(&opts->data);
     memset(opts, 0, sizeof(*opts));
@@ -549,11 +576,26 @@ static int add_data(struct cli_opts *opts, const char *arg, int at_file, int str
     return CLI_EXIT_OK;
 }
 
-static int set_url(struct cli_opts *opts, const char *url)
+static int add_url(struct cli_opts *opts, const char *url)
 {
-    if (opts->url != NULL)
-        return usage_error("only one URL is supported (got '%s' and '%s')", opts->url, url);
-    opts->url = url;
+    const char **u = realloc(opts->urls, (opts->nurls + 1) * sizeof(*u));
+    if (u == NULL)
+        return nomem();
+    opts->urls = u;
+    u[opts->nurls++] = url;
+    return CLI_EXIT_OK;
+}
+
+/* -o FILE (path) or -O (path NULL): the next output of the URL list. */
+static int add_output(struct cli_opts *opts, const char *path)
+{
+    struct cli_outspec *o = realloc(opts->outputs, (opts->noutputs + 1) * sizeof(*o));
+    if (o == NULL)
+        return nomem();
+    opts->outputs = o;
+    o[opts->noutputs].path = path;
+    o[opts->noutputs].remote_name = path == NULL;
+    opts->noutputs++;
     return CLI_EXIT_OK;
 }
 
@@ -563,7 +605,7 @@ static int apply(struct cli_opts *opts, const struct opt_def *d, const char *nam
     long v = 0;
     int rc;
     switch (d->id) {
-    case OPT_OUTPUT: opts->output = arg; return CLI_EXIT_OK;
+    case OPT_OUTPUT: return add_output(opts, arg);
     case OPT_INCLUDE: opts->include_head = 1; return CLI_EXIT_OK;
     case OPT_HEAD: opts->head_only = 1; return CLI_EXIT_OK;
     case OPT_REQUEST: opts->method = arg; return CLI_EXIT_OK;
@@ -591,7 +633,7 @@ static int apply(struct cli_opts *opts, const struct opt_def *d, const char *nam
     case OPT_FAIL: opts->fail = 1; return CLI_EXIT_OK;
     case OPT_VERSION: opts->action = CLI_ACTION_VERSION; return CLI_EXIT_OK;
     case OPT_HELP: opts->action = CLI_ACTION_HELP; return CLI_EXIT_OK;
-    case OPT_URL: return set_url(opts, arg);
+    case OPT_URL: return add_url(opts, arg);
     case OPT_CAPATH: opts->capath = arg; return CLI_EXIT_OK;
     case OPT_CA_NATIVE: opts->ca_native = 1; return CLI_EXIT_OK;
     case OPT_NO_TRUST_ENV: opts->no_trust_env = 1; return CLI_EXIT_OK;
@@ -601,6 +643,13 @@ static int apply(struct cli_opts *opts, const struct opt_def *d, const char *nam
     case OPT_KEYLOG: opts->keylog = arg; return CLI_EXIT_OK;
     case OPT_H2_PRIOR: opts->h2_prior_knowledge = 1; return CLI_EXIT_OK;
     case OPT_CONNECT_TO: return add_connect_to(opts, arg);
+    case OPT_REMOTE_NAME: return add_output(opts, NULL);
+    case OPT_OUTPUT_DIR: opts->output_dir = arg; return CLI_EXIT_OK;
+    case OPT_PARALLEL: opts->parallel = 1; return CLI_EXIT_OK;
+    case OPT_PARALLEL_MAX:
+        rc = parse_int(name, arg, 1, 100000, &v);
+        opts->parallel_max = v;
+        return rc;
     }
     return CLI_EXIT_OTHER;
 }
@@ -658,7 +707,7 @@ int hxc__cli_parse_args(int argc, char **argv, struct cli_opts *opts)
         const char *a = argv[i];
         int rc;
         if (only_urls || a[0] != '-' || a[1] == '\0')
-            rc = set_url(opts, a);
+            rc = add_url(opts, a);
         else if (strcmp(a, "--") == 0) {
             only_urls = 1;
             continue;
@@ -671,8 +720,11 @@ int hxc__cli_parse_args(int argc, char **argv, struct cli_opts *opts)
     }
     if (opts->action != CLI_ACTION_REQUEST)
         return CLI_EXIT_OK;
-    if (opts->url == NULL)
+    if (opts->nurls == 0)
         return usage_error("no URL specified");
+    if (opts->noutputs > opts->nurls && !opts->silent)
+        fprintf(stderr, "hxc: warning: %zu output options (-o/-O) for %zu URL%s; the extra "
+                "ones are ignored\n", opts->noutputs, opts->nurls, opts->nurls == 1 ? "" : "s");
     if (opts->head_only && opts->has_data && opts->method == NULL)
         return usage_error("options -I and -d cannot be combined");
     if (opts->key != NULL && opts->cert == NULL)

@@ -49,10 +49,22 @@ struct cli_buf {
 
 /* Everything the command line asked for. Strings point into argv unless
  * noted; the arrays are heap-allocated and freed by hxc__cli_opts_free. */
+/* One -o FILE or -O, paired with the URLs in order (curl's rule: the n-th
+ * output option belongs to the n-th URL wherever it appears). */
+struct cli_outspec {
+    const char *path;     /* -o FILE ("-" = stdout); NULL for -O */
+    int remote_name;      /* -O: the URL's last path segment */
+};
+
 struct cli_opts {
     enum cli_action action;
-    const char *url;
-    const char *output;   /* -o FILE; NULL or "-" = stdout */
+    const char **urls;    /* in command-line order; heap array of argv pointers */
+    size_t nurls;
+    struct cli_outspec *outputs; /* heap; outputs[i] belongs to urls[i] */
+    size_t noutputs;
+    const char *output_dir; /* --output-dir DIR: prefix of relative -o / -O names */
+    int parallel;         /* -Z */
+    long parallel_max;    /* --parallel-max N; 0 = default 50 */
     const char *method;   /* -X */
     const char *cacert;   /* --cacert */
     const char *capath;   /* --capath DIR */
@@ -107,11 +119,26 @@ struct cli_output {
     char error[256];    /* why it failed, in words */
 };
 
+/* path NULL or "-": stdout. An existing target that is not a regular file
+ * (/dev/null, a FIFO, a terminal) is written in place: no temporary file. */
 int hxc__cli_output_open(struct cli_output *out, const char *path);
 /* Writes all of data; returns 0, or -1 with out->error set. */
 int hxc__cli_output_write(struct cli_output *out, const void *data, size_t len);
 /* ok != 0: flush and rename into place (returns -1 with out->error on
  * failure); ok == 0: remove the temporary file. Always releases. */
 int hxc__cli_output_close(struct cli_output *out, int ok);
+
+/* ------------------------------------------------------ transfers */
+
+#define CLI_PARALLEL_MAX_DEFAULT 50
+
+/* hxc_status -> the documented exit code (table in main.c). */
+int hxc__cli_exit_code(hxc_status code);
+
+/* Fetches every URL of opts on client: one after the other, or with -Z up
+ * to --parallel-max at a time. Reports each failure on stderr and returns
+ * the exit code of the first failing URL in command-line order (0 when all
+ * succeeded). */
+int hxc__cli_run_transfers(const struct cli_opts *opts, hxc_client *client);
 
 #endif

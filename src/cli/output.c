@@ -1,8 +1,10 @@
 /* Output sink for the body (and -i heads): stdout, or for -o FILE a
  * temporary file in FILE's directory that is renamed over FILE only when the
  * transfer completed. On any failure the temporary file is removed and FILE
- * is neither created nor overwritten. */
+ * is neither created nor overwritten. A FILE that exists and is not a
+ * regular file (/dev/null, a FIFO, a terminal) is written directly. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +37,15 @@ static char *temp_template(const char *path)
     return t;
 }
 
+/* /dev/null and friends: no temporary file, nothing to rename. */
+static int open_special(struct cli_output *out, const char *path)
+{
+    out->fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (out->fd < 0)
+        return fail(out, "cannot open output file");
+    return 0;
+}
+
 int hxc__cli_output_open(struct cli_output *out, const char *path)
 {
     memset(out, 0, sizeof(*out));
@@ -46,6 +57,13 @@ int hxc__cli_output_open(struct cli_output *out, const char *path)
         errno = EISDIR;
         return fail(out, "cannot create output file");
     }
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        errno = EISDIR;
+        return fail(out, "cannot create output file");
+    }
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return open_special(out, path);
     out->tmp_path = temp_template(path);
     if (out->tmp_path == NULL) {
         errno = ENOMEM;
@@ -89,6 +107,11 @@ int hxc__cli_output_write(struct cli_output *out, const void *data, size_t len)
 
 static int finish_file(struct cli_output *out)
 {
+    if (out->tmp_path == NULL) { /* written in place: a device or a FIFO */
+        int rc = close(out->fd);
+        out->fd = -1;
+        return rc == 0 ? 0 : fail(out, "cannot write output file");
+    }
     if (fsync(out->fd) != 0 && errno != EINVAL && errno != EROFS)
         return fail(out, "cannot write output file");
     int rc = close(out->fd);

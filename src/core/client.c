@@ -1,5 +1,8 @@
-/* The client: options, connection reuse, the blocking request built on the
- * non-blocking connection pump, redirects, timeouts, responses. */
+/* The client: options, the connection pool (HTTP/2 multiplexing, HTTP/1.1
+ * keep-alive, limits) and the single-threaded event loop that drives every
+ * connection and transfer: one wait over all sockets, the earliest deadline
+ * as its timeout. Transfers themselves (requests, redirects, retries,
+ * completion) are in transfer.c. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -8,24 +11,10 @@
 #include <strings.h>
 #include <time.h>
 
+#include "core/client.h"
 #include "core/err.h"
-#include "core/response.h"
-#include "core/url.h"
-#include "pool/conn.h"
-#include "tls/context.h"
-#include "tls/tls.h"
 
-#define MAX_CONNS 32
-
-struct hxc_client {
-    hxc_client_options opts;
-    hxc_resolve *resolve;
-    hxc_connect_to *connect_to;
-    hxc_ssl_context *ssl;
-    struct hxc__tls_config tlscfg;
-    struct hxc__conn *conns[MAX_CONNS];
-    size_t nconns;
-};
+#define MAX_WAIT 256
 
 void hxc_client_options_init(hxc_client_options *o)
 {
@@ -118,6 +107,10 @@ hxc_client *hxc_client_new(const hxc_client_options *opts, hxc_error *err)
     c->opts.read_timeout_ms = timeout_or_default(opts->read_timeout_ms, 30000);
     c->opts.write_timeout_ms = timeout_or_default(opts->write_timeout_ms, 30000);
     c->opts.max_header_bytes = opts->max_header_bytes ? opts->max_header_bytes : 65536;
+    c->opts.pool_timeout_ms = timeout_or_default(opts->pool_timeout_ms, 30000);
+    c->opts.max_connections = opts->max_connections > 0 ? opts->max_connections : 100;
+    c->opts.max_keepalive = opts->max_keepalive > 0 ? opts->max_keepalive : 20;
+    c->opts.keepalive_expiry_ms = opts->keepalive_expiry_ms > 0 ? opts->keepalive_expiry_ms : 5000;
 
     if (copy_resolve(c, opts, err) != HXC_OK || copy_connect_to(c, opts, err) != HXC_OK)
         goto fail;
@@ -137,18 +130,35 @@ fail:
     return NULL;
 }
 
-static void drop_conn(hxc_client *c, size_t i)
+#define debug_line(c, kind, ...) hxc__debugf((c)->opts.debug, (c)->opts.debug_user, kind, __VA_ARGS__)
+
+/* ------------------------------------------------------------------ */
+/* The pool                                                            */
+
+static void close_pconn(hxc_client *c, struct pconn *pc)
 {
-    hxc__conn_free(c->conns[i]);
-    c->conns[i] = c->conns[--c->nconns];
+    struct pconn **pp = &c->conns;
+    while (*pp && *pp != pc)
+        pp = &(*pp)->next;
+    if (*pp)
+        *pp = pc->next;
+    c->nconns--;
+    hxc__conn_free(pc->conn);
+    free(pc);
 }
 
 void hxc_client_free(hxc_client *c)
 {
     if (c == NULL)
         return;
-    while (c->nconns > 0)
-        drop_conn(c, c->nconns - 1);
+    while (c->transfers) {
+        struct hxc_transfer *t = c->transfers;
+        c->transfers = t->next;
+        hxc__transfer_free(t);
+    }
+    c->transfers_tail = NULL;
+    while (c->conns)
+        close_pconn(c, c->conns);
     for (size_t i = 0; i < c->opts.nresolve; i++) {
         free((char *)c->resolve[i].host);
         free((char *)c->resolve[i].address);
@@ -163,180 +173,185 @@ void hxc_client_free(hxc_client *c)
     free(c);
 }
 
-/* ------------------------------------------------------------------ */
-/* One exchange on one connection                                      */
-
-struct transfer {
-    hxc_client *client;
-    const hxc_request *req;
-    hxc_response *resp;      /* response being received */
-    int follow;              /* this response is a redirect that will be followed */
-    int done;
-    int got_bytes;           /* any response byte arrived */
-    hxc_status status;
-    hxc_error err;
-};
-
-#define debug_line(c, kind, ...) hxc__debugf((c)->opts.debug, (c)->opts.debug_user, kind, __VA_ARGS__)
-
-static int ev_status(void *user, int status, int version, const char *reason, size_t reason_len,
-                     int interim)
+static int known_h1(const hxc_client *c, const char *origin)
 {
-    struct transfer *t = user;
-    t->got_bytes = 1;
-    debug_line(t->client, HXC_DEBUG_HEADER_IN, "%s %d%s%.*s",
-               version == 20 ? "HTTP/2" : (version == 10 ? "HTTP/1.0" : "HTTP/1.1"), status,
-               reason_len ? " " : "", (int)reason_len, reason);
-    if (interim)
-        return 0;
-    return hxc__response_set_status(t->resp, status, version, reason, reason_len) == HXC_OK ? 0
-                                                                                           : 1;
-}
-
-static int ev_header(void *user, const char *name, size_t nlen, const char *value, size_t vlen)
-{
-    struct transfer *t = user;
-    if (t->resp->status == 0)
-        return 0; /* interim response header */
-    debug_line(t->client, HXC_DEBUG_HEADER_IN, "%.*s: %.*s", (int)nlen, name, (int)vlen, value);
-    return hxc__response_add_header(t->resp, name, nlen, value, vlen) == HXC_OK ? 0 : 1;
-}
-
-static int is_redirect(int status)
-{
-    return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
-}
-
-static int ev_headers_done(void *user)
-{
-    struct transfer *t = user;
-    if (t->resp->status == 0)
-        return 0;
-    hxc_client *c = t->client;
-    t->follow = c->opts.follow_redirects && is_redirect(t->resp->status) &&
-                hxc_response_header(t->resp, "location") != NULL;
-    if (t->req->on_head)
-        return t->req->on_head(t->req->user, t->resp);
+    for (unsigned i = 0; i < c->nh1_origins; i++)
+        if (strcmp(c->h1_origins[i], origin) == 0)
+            return 1;
     return 0;
 }
 
-static int ev_body(void *user, const uint8_t *data, size_t len)
+static void learn_h1(hxc_client *c, const char *origin)
 {
-    struct transfer *t = user;
-    if (t->follow)
-        return 0; /* a redirect's body is discarded */
-    if (t->req->on_body)
-        return t->req->on_body(t->req->user, data, len);
-    return hxc__response_append_body(t->resp, data, len) == HXC_OK ? 0 : 1;
+    if (known_h1(c, origin))
+        return;
+    unsigned i = c->nh1_origins < 16 ? c->nh1_origins++ : 15;
+    snprintf(c->h1_origins[i], sizeof c->h1_origins[i], "%s", origin);
 }
 
-static void ev_complete(void *user, hxc_status status, const hxc_error *err)
+/* Where to connect for u: --connect-to, then --resolve. */
+static void connect_target(hxc_client *c, const struct hxc__url *u, const char **host,
+                           unsigned *port, struct hxc__addr *fixed, size_t *nfixed)
 {
-    struct transfer *t = user;
-    t->done = 1;
-    t->status = status;
-    if (status != HXC_OK && err != NULL)
-        t->err = *err;
-    else if (status != HXC_OK)
-        hxc__err(&t->err, status, 0, "%s", hxc_strerror(status));
-}
-
-static const struct hxc__msg_events transfer_events = {
-    ev_status, ev_header, ev_headers_done, ev_body, ev_complete,
-};
-
-/* ------------------------------------------------------------------ */
-/* Connections                                                         */
-
-static hxc_status lookup(hxc_client *c, const struct hxc__url *u, struct hxc__addr *addrs,
-                         size_t *n, hxc_error *err)
-{
-    const char *host = u->host;
-    unsigned port = u->port;
+    *host = u->host;
+    *port = u->port;
+    *nfixed = 0;
     for (size_t i = 0; i < c->opts.nconnect_to; i++) {
         const hxc_connect_to *ct = &c->connect_to[i];
         if ((ct->host[0] == '\0' || strcmp(ct->host, u->host) == 0) &&
             (ct->port == 0 || ct->port == u->port)) {
-            host = ct->target_host;
-            port = ct->target_port ? ct->target_port : u->port;
+            *host = ct->target_host;
+            *port = ct->target_port ? ct->target_port : u->port;
             debug_line(c, HXC_DEBUG_INFO, "Connecting to %s:%u instead of %s:%u (connect-to); "
-                       "the certificate is still verified for '%s'", host, port, u->host,
+                       "the certificate is still verified for '%s'", *host, *port, u->host,
                        u->port, u->host);
             break;
         }
     }
     for (size_t i = 0; i < c->opts.nresolve; i++) {
-        if (c->resolve[i].port == port && strcmp(c->resolve[i].host, host) == 0) {
-            hxc__net_parse_ip(c->resolve[i].address, port, &addrs[0]);
-            *n = 1;
-            debug_line(c, HXC_DEBUG_INFO, "Resolved %s:%u to %s (--resolve)", host, port,
-                       addrs[0].text);
-            return HXC_OK;
+        if (c->resolve[i].port == *port && strcmp(c->resolve[i].host, *host) == 0) {
+            hxc__net_parse_ip(c->resolve[i].address, *port, &fixed[0]);
+            *nfixed = 1;
+            debug_line(c, HXC_DEBUG_INFO, "Resolved %s:%u to %s (--resolve)", *host, *port,
+                       fixed[0].text);
+            return;
         }
     }
-    return hxc__net_resolve(host, port, addrs, n, err);
+    if (hxc__net_parse_ip(*host, *port, &fixed[0]) == 0)
+        *nfixed = 1;
 }
 
-static void origin_key(const struct hxc__url *u, char *buf, size_t n)
+static struct pconn *open_pconn(hxc_client *c, const struct hxc_transfer *t, hxc_error *err)
 {
-    snprintf(buf, n, "%s://%s:%u", u->scheme, u->host, u->port);
-}
-
-/* An idle pooled connection to this origin that is still alive, or NULL. */
-static struct hxc__conn *pooled(hxc_client *c, const char *key)
-{
-    for (size_t i = 0; i < c->nconns; i++) {
-        struct hxc__conn *k = c->conns[i];
-        if (strcmp(hxc__conn_origin(k), key) != 0 || !hxc__conn_idle(k))
-            continue;
-        hxc_error e;
-        /* notice a server that closed the idle connection */
-        if (hxc__conn_pump(k, &e) != HXC_OK || !hxc__conn_reusable(k)) {
-            drop_conn(c, i--);
-            continue;
-        }
-        return k;
-    }
-    return NULL;
-}
-
-static struct hxc__conn *open_conn(hxc_client *c, const struct hxc__url *u, const char *key,
-                                   hxc_error *err)
-{
-    struct hxc__addr addrs[HXC_NET_MAX_ADDRS];
-    size_t n = 0;
-    if (lookup(c, u, addrs, &n, err) != HXC_OK)
+    const char *host;
+    unsigned port;
+    struct hxc__addr fixed[1];
+    size_t nfixed;
+    connect_target(c, &t->url, &host, &port, fixed, &nfixed);
+    struct pconn *pc = calloc(1, sizeof *pc);
+    if (pc == NULL) {
+        hxc__err(err, HXC_E_NOMEM, 0, "out of memory opening a connection");
         return NULL;
-    if (c->nconns == MAX_CONNS)
-        drop_conn(c, 0);
+    }
+    snprintf(pc->origin, sizeof pc->origin, "%s", t->origin);
     struct hxc__conn_params p = {
-        .tls = strcmp(u->scheme, "https") == 0,
-        .host = u->host,
-        .port = u->port,
-        .origin_key = key,
-        .addrs = addrs,
-        .naddrs = n,
+        .tls = strcmp(t->url.scheme, "https") == 0,
+        .host = t->url.host,
+        .connect_host = host,
+        .connect_port = port,
+        .origin_key = t->origin,
+        .addrs = fixed,
+        .naddrs = nfixed,
         .tlscfg = &c->tlscfg,
         .h2_prior_knowledge = c->opts.http2_prior_knowledge,
-        .events = &transfer_events,
+        .events = &hxc__transfer_events,
         .max_header_bytes = c->opts.max_header_bytes,
         .debug = c->opts.debug,
         .debug_user = c->opts.debug_user,
     };
-    struct hxc__conn *k = hxc__conn_new(&p, err);
-    if (k != NULL)
-        c->conns[c->nconns++] = k;
-    return k;
+    pc->conn = hxc__conn_new(&p, err);
+    if (pc->conn == NULL) {
+        free(pc);
+        return NULL;
+    }
+    pc->id = ++c->next_conn_id;
+    pc->next = c->conns;
+    c->conns = pc;
+    c->nconns++;
+    debug_line(c, HXC_DEBUG_INFO, "Opening connection #%u to %s", pc->id, pc->origin);
+    return pc;
 }
 
-static void remove_conn(hxc_client *c, struct hxc__conn *k)
+static void submit_on(hxc_client *c, struct hxc_transfer *t, struct pconn *pc, int reused)
 {
-    for (size_t i = 0; i < c->nconns; i++)
-        if (c->conns[i] == k) {
-            drop_conn(c, i);
-            return;
-        }
+    hxc_error e;
+    t->pc = pc;
+    t->conn_id = pc->id;
+    t->state = T_ACTIVE;
+    t->last_activity = hxc__now_ms();
+    pc->idle_since = 0;
+    if (reused)
+        debug_line(c, HXC_DEBUG_INFO, "Re-using existing connection #%u to %s", pc->id,
+                   pc->origin);
+    if (hxc__conn_submit(pc->conn, &t->rd, strcmp(t->method, "HEAD") == 0, &e) != HXC_OK) {
+        t->pc = NULL;
+        hxc__transfer_fail(t, &e);
+    }
 }
+
+/* The least recently used idle connection (any origin), to make room. */
+static struct pconn *oldest_idle(hxc_client *c)
+{
+    struct pconn *best = NULL;
+    for (struct pconn *pc = c->conns; pc; pc = pc->next)
+        if (pc->idle_since && (best == NULL || pc->idle_since < best->idle_since))
+            best = pc;
+    return best;
+}
+
+/* Finds or opens a connection for a queued transfer. HTTP/2: one
+ * connection per origin carries up to the server's
+ * SETTINGS_MAX_CONCURRENT_STREAMS (one stream until its SETTINGS arrive);
+ * beyond that transfers wait; a new connection is opened only once the
+ * current one drains (GOAWAY) or dies. HTTP/1.1: one request per
+ * connection at a time, keep-alive connections reused, more connections
+ * opened (up to max_connections) for concurrent requests. */
+static void assign(hxc_client *c, struct hxc_transfer *t)
+{
+    struct pconn *h2 = NULL, *idle = NULL;
+    int unknown = 0;
+    for (struct pconn *pc = c->conns; pc; pc = pc->next) {
+        if (strcmp(pc->origin, t->origin) != 0 || hxc__conn_dead(pc->conn))
+            continue;
+        if (!hxc__conn_protocol_known(pc->conn)) {
+            unknown++;
+            continue;
+        }
+        int cap = hxc__conn_capacity(pc->conn);
+        if (hxc__conn_is_h2(pc->conn)) {
+            if (cap > 0 && (h2 == NULL || hxc__conn_active(pc->conn) < hxc__conn_active(h2->conn)))
+                h2 = pc;
+        } else {
+            learn_h1(c, pc->origin);
+            if (cap > 0 && hxc__conn_active(pc->conn) == 0)
+                idle = pc;
+        }
+    }
+    if (h2) {
+        if (hxc__conn_active(h2->conn) < hxc__conn_capacity(h2->conn))
+            submit_on(c, t, h2, 1);
+        return;
+    }
+    if (idle) {
+        submit_on(c, t, idle, 1);
+        return;
+    }
+    if (unknown > 0 && !known_h1(c, t->origin))
+        return; /* wait for the handshake to tell whether it multiplexes */
+    if ((int)c->nconns >= c->opts.max_connections) {
+        struct pconn *victim = oldest_idle(c);
+        if (victim == NULL)
+            return; /* wait for a slot (pool timeout) */
+        close_pconn(c, victim);
+    }
+    hxc_error e;
+    struct pconn *pc = open_pconn(c, t, &e);
+    if (pc == NULL) {
+        hxc__transfer_fail(t, &e);
+        return;
+    }
+    submit_on(c, t, pc, 0);
+}
+
+void hxc__client_dispatch(hxc_client *c)
+{
+    for (struct hxc_transfer *t = c->transfers; t; t = t->next)
+        if (t->state == T_QUEUED)
+            assign(c, t);
+}
+
+/* ------------------------------------------------------------------ */
+/* Deadlines                                                           */
 
 static int64_t earliest(int64_t a, int64_t b)
 {
@@ -347,297 +362,211 @@ static int64_t earliest(int64_t a, int64_t b)
     return a < b ? a : b;
 }
 
-/* Which deadline is due, as an error, or HXC_OK. */
-static hxc_status check_deadlines(hxc_client *c, struct hxc__conn *k, const struct hxc__url *u,
-                                  int64_t started, int64_t total_deadline, int64_t now,
-                                  int64_t *next, hxc_error *err)
+/* Cancels an active transfer for a timeout, reporting err instead. */
+static void expire(struct hxc_transfer *t, const hxc_error *err)
+{
+    t->override = err->code;
+    t->override_err = *err;
+    if (t->state == T_ACTIVE && t->pc)
+        hxc__conn_cancel(t->pc->conn, t);
+    else if (t->state == T_QUEUED)
+        hxc__transfer_fail(t, err);
+}
+
+static int64_t transfer_deadlines(hxc_client *c, struct hxc_transfer *t, int64_t now)
 {
     const hxc_client_options *o = &c->opts;
-    *next = total_deadline;
-    if (total_deadline >= 0 && now >= total_deadline)
-        return hxc__err(err, HXC_E_TIMEOUT_TOTAL, o->total_timeout_ms,
-                        "transfer to %s exceeded the %ld ms time limit", u->host,
-                        o->total_timeout_ms);
-    if (!hxc__conn_ready(k)) {
-        if (o->connect_timeout_ms >= 0) {
-            int64_t d = started + o->connect_timeout_ms;
-            if (now >= d)
-                return hxc__err(err, HXC_E_TIMEOUT_CONNECT, o->connect_timeout_ms,
-                                "connecting to %s:%u timed out after %ld ms", u->host, u->port,
-                                o->connect_timeout_ms);
-            *next = earliest(*next, d);
+    hxc_error e;
+    int64_t next = t->total_deadline;
+    if (t->total_deadline >= 0 && now >= t->total_deadline) {
+        hxc__err(&e, HXC_E_TIMEOUT_TOTAL, o->total_timeout_ms,
+                 "transfer to %s exceeded the %ld ms time limit", t->url.host,
+                 o->total_timeout_ms);
+        expire(t, &e);
+        return -1;
+    }
+    if (t->state == T_QUEUED && o->pool_timeout_ms >= 0) {
+        int64_t d = t->queued_at + o->pool_timeout_ms;
+        if (now >= d) {
+            hxc__err(&e, HXC_E_TIMEOUT_POOL, o->pool_timeout_ms,
+                     "no connection to %s became available within %ld ms", t->origin,
+                     o->pool_timeout_ms);
+            expire(t, &e);
+            return -1;
         }
-        return HXC_OK;
+        return earliest(next, d);
+    }
+    if (t->state != T_ACTIVE || t->pc == NULL || !hxc__conn_protocol_known(t->pc->conn))
+        return next;
+    if (o->read_timeout_ms >= 0) {
+        int64_t tx = hxc__conn_last_tx(t->pc->conn);
+        int64_t d = (t->last_activity > tx ? t->last_activity : tx) + o->read_timeout_ms;
+        if (now >= d) {
+            hxc__err(&e, HXC_E_TIMEOUT_READ, o->read_timeout_ms,
+                     "reading from %s timed out: nothing received for %ld ms", t->url.host,
+                     o->read_timeout_ms);
+            expire(t, &e);
+            return -1;
+        }
+        next = earliest(next, d);
+    }
+    return next;
+}
+
+/* Connection-level deadlines: connect (TCP + TLS), write progress,
+ * keep-alive expiry. Returns the next one. */
+static int64_t conn_deadlines(hxc_client *c, struct pconn *pc, int64_t now)
+{
+    const hxc_client_options *o = &c->opts;
+    struct hxc__conn *k = pc->conn;
+    hxc_error e;
+    int64_t next = hxc__conn_deadline(k);
+    if (!hxc__conn_ready(k)) {
+        if (o->connect_timeout_ms < 0)
+            return next;
+        int64_t d = hxc__conn_created(k) + o->connect_timeout_ms;
+        if (now >= d) {
+            hxc__err(&e, HXC_E_TIMEOUT_CONNECT, o->connect_timeout_ms,
+                     "connecting to %s timed out after %ld ms", pc->origin,
+                     o->connect_timeout_ms);
+            hxc__conn_fail(k, &e);
+            return -1;
+        }
+        return earliest(next, d);
     }
     if (hxc__conn_has_output(k) && o->write_timeout_ms >= 0) {
         int64_t d = hxc__conn_last_tx(k) + o->write_timeout_ms;
-        if (now >= d)
-            return hxc__err(err, HXC_E_TIMEOUT_WRITE, o->write_timeout_ms,
-                            "sending to %s timed out: no progress for %ld ms", u->host,
-                            o->write_timeout_ms);
-        *next = earliest(*next, d);
-    }
-    if (o->read_timeout_ms >= 0) {
-        int64_t last = hxc__conn_last_rx(k);
-        int64_t tx = hxc__conn_last_tx(k);
-        int64_t d = (last > tx ? last : tx) + o->read_timeout_ms;
-        if (now >= d)
-            return hxc__err(err, HXC_E_TIMEOUT_READ, o->read_timeout_ms,
-                            "reading from %s timed out: nothing received for %ld ms", u->host,
-                            o->read_timeout_ms);
-        *next = earliest(*next, d);
-    }
-    return HXC_OK;
-}
-
-static void fill_tls_info(hxc_response *r, struct hxc__conn *k, int verified)
-{
-    struct hxc__tls *tls = hxc__conn_tls(k);
-    if (tls == NULL)
-        return;
-    hxc__response_set_tls(r, hxc__tls_version_name(tls), hxc__tls_cipher_name(tls),
-                          hxc__tls_alpn(tls), hxc__tls_peer_summary(tls), verified);
-}
-
-/* Runs one request/response on a (new or pooled) connection to u. */
-static hxc_status exchange(hxc_client *c, struct transfer *t, const struct hxc__url *u,
-                           const struct hxc__req_desc *rd, int is_head, int64_t total_deadline,
-                           int *retryable)
-{
-    char key[300];
-    origin_key(u, key, sizeof key);
-    *retryable = 0;
-    struct hxc__conn *k = pooled(c, key);
-    int reused = k != NULL;
-    if (reused)
-        debug_line(c, HXC_DEBUG_INFO, "Re-using existing connection to %s", key);
-    if (k == NULL)
-        k = open_conn(c, u, key, &t->err);
-    if (k == NULL)
-        return t->err.code;
-    if (hxc__conn_submit(k, rd, is_head, &t->err) != HXC_OK)
-        return t->err.code;
-
-    int64_t started = hxc__now_ms();
-    while (!t->done) {
-        hxc_error e;
-        hxc__conn_pump(k, &e);
-        if (t->done)
-            break;
-        int64_t next;
-        int64_t now = hxc__now_ms();
-        if (check_deadlines(c, k, u, started, total_deadline, now, &next, &e) != HXC_OK) {
+        if (now >= d) {
+            hxc__err(&e, HXC_E_TIMEOUT_WRITE, o->write_timeout_ms,
+                     "sending to %s timed out: no progress for %ld ms", pc->origin,
+                     o->write_timeout_ms);
             hxc__conn_fail(k, &e);
-            break;
+            return -1;
         }
-        struct hxc__wait w = {hxc__conn_fd(k), hxc__conn_wants(k), 0};
-        if (w.events == 0 && !hxc__conn_dead(k))
-            w.events = HXC_NET_IN;
-        hxc__net_wait(&w, 1, next < 0 ? -1 : next - now);
+        next = earliest(next, d);
     }
-    if (hxc__conn_ready(k) || hxc__conn_tls(k))
-        fill_tls_info(t->resp, k, c->tlscfg.verify);
-    if (t->status != HXC_OK && reused && !t->got_bytes &&
-        (t->status == HXC_E_CONN_CLOSED || t->status == HXC_E_TLS_TRUNCATED ||
-         t->status == HXC_E_SEND || t->status == HXC_E_RECV))
-        *retryable = 1;
-    if (hxc__conn_dead(k) || !hxc__conn_reusable(k))
-        remove_conn(c, k);
-    return t->status;
+    if (pc->idle_since)
+        next = earliest(next, pc->idle_since + o->keepalive_expiry_ms);
+    return next;
+}
+
+/* Drops dead connections, marks idle ones, closes expired or surplus idle
+ * ones. */
+static void sweep(hxc_client *c, int64_t now)
+{
+    int idle = 0;
+    for (struct pconn *pc = c->conns, *next; pc; pc = next) {
+        next = pc->next;
+        struct hxc__conn *k = pc->conn;
+        if (hxc__conn_dead(k)) {
+            close_pconn(c, pc);
+            continue;
+        }
+        if (!hxc__conn_ready(k) || !hxc__conn_idle(k)) {
+            pc->idle_since = 0;
+            continue;
+        }
+        if (!hxc__conn_reusable(k)) {
+            close_pconn(c, pc);
+            continue;
+        }
+        if (pc->idle_since == 0)
+            pc->idle_since = now;
+        if (now - pc->idle_since >= c->opts.keepalive_expiry_ms) {
+            debug_line(c, HXC_DEBUG_INFO, "Closing idle connection #%u to %s (keep-alive expiry)",
+                       pc->id, pc->origin);
+            close_pconn(c, pc);
+            continue;
+        }
+        idle++;
+    }
+    while (idle > c->opts.max_keepalive) {
+        close_pconn(c, oldest_idle(c));
+        idle--;
+    }
 }
 
 /* ------------------------------------------------------------------ */
-/* Requests and redirects                                              */
+/* The loop                                                            */
 
-static int ieq(const char *a, const char *b)
+static void pump_all(hxc_client *c, const struct hxc__wait *w, size_t n)
 {
-    return strcasecmp(a, b) == 0;
+    for (struct pconn *pc = c->conns; pc; pc = pc->next) {
+        hxc_error e;
+        if (!hxc__conn_dead(pc->conn))
+            hxc__conn_pump(pc->conn, w, n, &e);
+    }
 }
 
-struct hop {
-    const char *method;
-    const void *body;
-    size_t body_len;
-    int has_body;
-    int cross_origin_seen;  /* Authorization dropped once the origin changed */
-};
-
-static int has_header(const hxc_request *req, const char *name)
+/* Settles everything that can be settled without waiting. */
+static void settle(hxc_client *c)
 {
-    for (size_t i = 0; i < req->nheaders; i++)
-        if (ieq(req->headers[i].name, name))
-            return 1;
-    return 0;
+    for (int round = 0; round < 8; round++) {
+        unsigned before = c->ntransfers;
+        hxc__client_dispatch(c);
+        pump_all(c, NULL, 0);
+        hxc__transfer_process_finished(c);
+        int queued = 0;
+        for (struct hxc_transfer *t = c->transfers; t; t = t->next)
+            queued += t->state == T_QUEUED;
+        if (!queued || c->ntransfers == before)
+            break;
+    }
 }
 
-static void add_hdr(struct hxc__hdr *out, size_t *n, const char *name, const char *value)
+int hxc__client_loop_step(hxc_client *c, long timeout_ms, hxc_error *err)
 {
-    out[*n].name = name;
-    out[*n].name_len = strlen(name);
-    out[*n].value = value;
-    out[*n].value_len = strlen(value);
-    (*n)++;
-}
+    (void)err;
+    unsigned long events = c->events;
+    settle(c);
+    int64_t now = hxc__now_ms();
+    int64_t next = -1;
+    for (struct hxc_transfer *t = c->transfers; t; t = t->next)
+        if (t->state != T_FINISHED)
+            next = earliest(next, transfer_deadlines(c, t, now));
+    for (struct pconn *pc = c->conns; pc; pc = pc->next)
+        if (!hxc__conn_dead(pc->conn))
+            next = earliest(next, conn_deadlines(c, pc, now));
+    hxc__transfer_process_finished(c);
+    sweep(c, now);
+    hxc__client_dispatch(c);
 
-/* The headers sent on this hop: User-Agent and Accept defaults (so that -v
- * shows exactly what is sent), then the caller's, minus what must not
- * cross origins or outlive the body. out has room for nheaders + 2. */
-static size_t build_headers(const hxc_request *req, const struct hop *h, struct hxc__hdr *out)
-{
+    struct hxc__wait w[MAX_WAIT];
     size_t n = 0;
-    if (!has_header(req, "user-agent"))
-        add_hdr(out, &n, "User-Agent", "hxc/" HXC_VERSION_STRING);
-    if (!has_header(req, "accept"))
-        add_hdr(out, &n, "Accept", "*/*");
-    for (size_t i = 0; i < req->nheaders; i++) {
-        const char *name = req->headers[i].name;
-        const char *value = req->headers[i].value ? req->headers[i].value : "";
-        if (h->cross_origin_seen && (ieq(name, "authorization") || ieq(name, "cookie") ||
-                                     ieq(name, "proxy-authorization")))
-            continue;
-        if (!h->has_body && (ieq(name, "content-type") || ieq(name, "content-length")))
-            continue;
-        if (ieq(name, "host") || ieq(name, "content-length"))
-            continue; /* the engines write these */
-        add_hdr(out, &n, name, value);
-    }
-    return n;
+    for (struct pconn *pc = c->conns; pc && n < MAX_WAIT; pc = pc->next)
+        if (!hxc__conn_dead(pc->conn))
+            n += hxc__conn_fds(pc->conn, w + n, MAX_WAIT - n);
+    int64_t wait = timeout_ms < 0 ? -1 : timeout_ms;
+    if (next >= 0)
+        wait = earliest(wait, next > now ? next - now : 0);
+    if (c->ntransfers == 0)
+        return 0; /* nothing to wait for */
+    if (c->events != events)
+        wait = 0; /* something was delivered: let the caller look before blocking */
+    if (n > 0 || wait != 0)
+        hxc__net_wait(w, n, wait);
+    pump_all(c, w, n);
+    hxc__transfer_process_finished(c);
+    settle(c);
+    sweep(c, hxc__now_ms());
+    return (int)c->ntransfers;
 }
 
-/* RFC 9110 15.4: 303 -> GET (except HEAD); 301/302 turn POST into GET, as
- * browsers, curl and HTTPX do; 307/308 keep method and body. */
-static void redirect_method(int status, struct hop *h)
+hxc_status hxc_client_run(hxc_client *c, hxc_error *err)
 {
-    if ((status == 303 && strcmp(h->method, "HEAD") != 0) ||
-        ((status == 301 || status == 302) && strcmp(h->method, "POST") == 0)) {
-        h->method = "GET";
-        h->body = NULL;
-        h->body_len = 0;
-        h->has_body = 0;
-    }
-}
-
-static hxc_status one_hop(hxc_client *c, const hxc_request *req, const struct hxc__url *u,
-                          const struct hop *h, hxc_response *resp, int64_t total_deadline,
-                          int *follow, hxc_error *err)
-{
-    struct hxc__hdr *hdrs = calloc(req->nheaders + 2, sizeof *hdrs);
-    char *authority = hxc__url_authority(u);
-    hxc_status st;
-    if (hdrs == NULL || authority == NULL) {
-        st = hxc__err(err, HXC_E_NOMEM, 0, "out of memory");
-        goto out;
-    }
-    struct hxc__req_desc rd = {
-        .method = h->method,
-        .scheme = u->scheme,
-        .authority = authority,
-        .path = u->path,
-        .headers = hdrs,
-        .nheaders = build_headers(req, h, hdrs),
-        .body = h->body,
-        .body_len = h->body_len,
-        .has_body = h->has_body,
-    };
-    for (int attempt = 0; attempt < 2; attempt++) {
-        struct transfer t;
-        memset(&t, 0, sizeof t);
-        t.client = c;
-        t.req = req;
-        t.resp = resp;
-        rd.user = &t;
-        hxc__response_reset(resp);
-        int retryable = 0;
-        st = exchange(c, &t, u, &rd, strcmp(h->method, "HEAD") == 0, total_deadline, &retryable);
-        *follow = t.follow;
-        if (st == HXC_OK || !retryable) {
-            if (st != HXC_OK && err)
-                *err = t.err;
-            break;
-        }
-        debug_line(c, HXC_DEBUG_INFO, "Pooled connection was closed (%s); retrying",
-                   t.err.message);
-    }
-out:
-    free(hdrs);
-    free(authority);
-    return st;
-}
-
-hxc_status hxc_client_request(hxc_client *c, const hxc_request *req, hxc_response **out,
-                              hxc_error *err)
-{
-    if (out)
-        *out = NULL;
-    if (c == NULL || req == NULL || req->url == NULL || out == NULL)
-        return hxc__err(err, HXC_E_INVALID_ARGUMENT, 0,
-                        "hxc_client_request needs a client, a request with a URL and an output");
-    struct hxc__url u;
-    hxc_status st = hxc__url_parse(req->url, &u, err);
-    if (st != HXC_OK)
-        return st;
-    hxc_response *resp = hxc__response_new();
-    if (resp == NULL) {
-        hxc__url_free(&u);
-        return hxc__err(err, HXC_E_NOMEM, 0, "out of memory");
-    }
-    struct hop h = {
-        .method = req->method ? req->method : (req->body ? "POST" : "GET"),
-        .body = req->body,
-        .body_len = req->body_len,
-        .has_body = req->body != NULL,
-    };
-    int64_t total_deadline =
-        c->opts.total_timeout_ms > 0 ? hxc__now_ms() + c->opts.total_timeout_ms : -1;
-    for (int hops = 0;; hops++) {
-        char *s = hxc__url_string(&u);
-        hxc__response_set_url(resp, s);
-        free(s);
-        int follow = 0;
-        st = one_hop(c, req, &u, &h, resp, total_deadline, &follow, err);
-        if (st != HXC_OK || !follow)
-            break;
-        if (hops >= c->opts.max_redirects) {
-            st = hxc__err(err, HXC_E_HTTP_TOO_MANY_REDIRECTS, hops,
-                          "too many redirects: stopped after %d (the limit)", hops);
-            break;
-        }
-        const char *loc = hxc_response_header(resp, "location");
-        struct hxc__url next;
-        st = hxc__url_resolve(&u, loc, &next, err);
-        if (st != HXC_OK) {
-            hxc__err_prefix(err, "cannot follow the redirect to '%s'", loc);
-            if (err)
-                err->code = HXC_E_HTTP_BAD_REDIRECT;
-            st = HXC_E_HTTP_BAD_REDIRECT;
-            break;
-        }
-        debug_line(c, HXC_DEBUG_INFO, "Following redirect (%d) to %s", resp->status, loc);
-        redirect_method(resp->status, &h);
-        if (!hxc__url_same_origin(&u, &next))
-            h.cross_origin_seen = 1;
-        hxc__url_free(&u);
-        u = next;
-        resp->redirects = hops + 1;
-    }
-    hxc__url_free(&u);
-    if (st != HXC_OK) {
-        hxc_response_free(resp);
-        return st;
-    }
-    *out = resp;
+    if (c == NULL)
+        return hxc__err(err, HXC_E_INVALID_ARGUMENT, 0, "hxc_client_run needs a client");
+    while (c->ntransfers > 0)
+        if (hxc__client_loop_step(c, -1, err) < 0)
+            return err ? err->code : HXC_E_INTERNAL;
     return HXC_OK;
 }
 
-hxc_status hxc_get(const char *url, hxc_response **out, hxc_error *err)
+int hxc_client_step(hxc_client *c, long timeout_ms, hxc_error *err)
 {
-    hxc_client *c = hxc_client_new(NULL, err);
-    if (c == NULL)
-        return err ? err->code : HXC_E_NOMEM;
-    hxc_request r;
-    hxc_request_init(&r);
-    r.url = url;
-    hxc_status st = hxc_client_request(c, &r, out, err);
-    hxc_client_free(c);
-    return st;
+    if (c == NULL) {
+        hxc__err(err, HXC_E_INVALID_ARGUMENT, 0, "hxc_client_step needs a client");
+        return -1;
+    }
+    return hxc__client_loop_step(c, timeout_ms, err);
 }

@@ -32,6 +32,13 @@ struct hxc__req_desc {
     const uint8_t *body;
     size_t body_len;
     int has_body;           /* 1 when a body (possibly empty) is sent */
+    /* Streamed upload instead of body (has_body = 1, body NULL): called when
+     * the engine can send; *len 0 without *eof pauses the stream until
+     * hxc__h1_resume / hxc__h2_resume. Non-zero return aborts the request
+     * (HXC_E_CALLBACK_ABORT). body_read_length: bytes it will produce, or -1
+     * (HTTP/1.1 then uses chunked encoding; HTTP/2 sends no content-length). */
+    int (*body_read)(void *user, uint8_t *buf, size_t cap, size_t *len, int *eof);
+    int64_t body_read_length;
     void *user;             /* handed back in every event for this request */
 };
 
@@ -47,6 +54,10 @@ struct hxc__msg_events {
                      size_t value_len);
     int (*on_headers_done)(void *user);
     int (*on_body)(void *user, const uint8_t *data, size_t len);
+    /* A trailer field (after the body). May be NULL: then trailers go to
+     * on_header as before. */
+    int (*on_trailer)(void *user, const char *name, size_t name_len, const char *value,
+                      size_t value_len);
     /* Exactly once per submitted request. status HXC_OK: response complete.
      * err is NULL on success. After this the engine never mentions `user` again. */
     void (*on_complete)(void *user, hxc_status status, const hxc_error *err);

@@ -11,13 +11,19 @@ hxc_response *hxc__response_new(void)
     return calloc(1, sizeof(hxc_response));
 }
 
+static void free_fields(char **names, char **values, size_t *n)
+{
+    for (size_t i = 0; i < *n; i++) {
+        free(names[i]);
+        free(values[i]);
+    }
+    *n = 0;
+}
+
 static void free_headers(hxc_response *r)
 {
-    for (size_t i = 0; i < r->nheaders; i++) {
-        free(r->names[i]);
-        free(r->values[i]);
-    }
-    r->nheaders = 0;
+    free_fields(r->names, r->values, &r->nheaders);
+    free_fields(r->tnames, r->tvalues, &r->ntrailers);
 }
 
 void hxc__response_reset(hxc_response *r)
@@ -37,6 +43,8 @@ void hxc_response_free(hxc_response *r)
     free_headers(r);
     free(r->names);
     free(r->values);
+    free(r->tnames);
+    free(r->tvalues);
     free(r->body);
     free(r->url);
     free(r);
@@ -67,32 +75,45 @@ static char *dup_lower(const char *s, size_t n, int lower)
     return p;
 }
 
+/* Appends name/value to a field list, growing it. */
+static hxc_status add_field(char ***names, char ***values, size_t *n, size_t *cap,
+                            const char *name, size_t nlen, const char *value, size_t vlen)
+{
+    if (*n == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 16;
+        char **nn = realloc(*names, ncap * sizeof *nn);
+        if (nn == NULL)
+            return HXC_E_NOMEM;
+        *names = nn;
+        char **vv = realloc(*values, ncap * sizeof *vv);
+        if (vv == NULL)
+            return HXC_E_NOMEM;
+        *values = vv;
+        *cap = ncap;
+    }
+    char *a = dup_lower(name, nlen, 0);
+    char *b = dup_lower(value, vlen, 0);
+    if (a == NULL || b == NULL) {
+        free(a);
+        free(b);
+        return HXC_E_NOMEM;
+    }
+    (*names)[*n] = a;
+    (*values)[*n] = b;
+    (*n)++;
+    return HXC_OK;
+}
+
 hxc_status hxc__response_add_header(hxc_response *r, const char *name, size_t nlen,
                                     const char *value, size_t vlen)
 {
-    if (r->nheaders == r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 16;
-        char **n = realloc(r->names, cap * sizeof *n);
-        if (n == NULL)
-            return HXC_E_NOMEM;
-        r->names = n;
-        char **v = realloc(r->values, cap * sizeof *v);
-        if (v == NULL)
-            return HXC_E_NOMEM;
-        r->values = v;
-        r->cap = cap;
-    }
-    char *nn = dup_lower(name, nlen, 0);
-    char *vv = dup_lower(value, vlen, 0);
-    if (nn == NULL || vv == NULL) {
-        free(nn);
-        free(vv);
-        return HXC_E_NOMEM;
-    }
-    r->names[r->nheaders] = nn;
-    r->values[r->nheaders] = vv;
-    r->nheaders++;
-    return HXC_OK;
+    return add_field(&r->names, &r->values, &r->nheaders, &r->cap, name, nlen, value, vlen);
+}
+
+hxc_status hxc__response_add_trailer(hxc_response *r, const char *name, size_t nlen,
+                                     const char *value, size_t vlen)
+{
+    return add_field(&r->tnames, &r->tvalues, &r->ntrailers, &r->tcap, name, nlen, value, vlen);
 }
 
 hxc_status hxc__response_append_body(hxc_response *r, const uint8_t *data, size_t len)
@@ -212,4 +233,21 @@ int hxc_response_redirects(const hxc_response *r)
 const hxc_tls_info *hxc_response_tls(const hxc_response *r)
 {
     return r && r->has_tls ? &r->tls : NULL;
+}
+
+size_t hxc_response_trailer_count(const hxc_response *r)
+{
+    return r ? r->ntrailers : 0;
+}
+
+int hxc_response_trailer_at(const hxc_response *r, size_t i, const char **name,
+                            const char **value)
+{
+    if (r == NULL || i >= r->ntrailers)
+        return -1;
+    if (name)
+        *name = r->tnames[i];
+    if (value)
+        *value = r->tvalues[i];
+    return 0;
 }

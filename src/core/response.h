@@ -16,6 +16,9 @@ struct hxc_response {
     char **names;
     char **values;
     size_t nheaders, cap;
+    char **tnames;           /* trailers */
+    char **tvalues;
+    size_t ntrailers, tcap;
     uint8_t *body;
     size_t body_len, body_cap;
     int redirects;
@@ -32,6 +35,8 @@ hxc_status hxc__response_set_status(hxc_response *r, int status, int version, co
                                     size_t reason_len);
 hxc_status hxc__response_add_header(hxc_response *r, const char *name, size_t nlen,
                                     const char *value, size_t vlen);
+hxc_status hxc__response_add_trailer(hxc_response *r, const char *name, size_t nlen,
+                                     const char *value, size_t vlen);
 hxc_status hxc__response_append_body(hxc_response *r, const uint8_t *data, size_t len);
 void hxc__response_set_url(hxc_response *r, const char *url);
 void hxc__response_set_tls(hxc_response *r, const char *version, const char *cipher,

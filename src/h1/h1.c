@@ -4,10 +4,15 @@
  * with hxc__h1_pending_out()/hxc__h1_consume_out(), and reports EOF.
  *
  * Rules for the driver (stated once, here):
- *  - Events run from inside hxc__h1_feed(), hxc__h1_eof() and hxc__h1_abort().
- *    on_complete is required; the other event callbacks may be NULL.
- *  - on_status / on_header / on_headers_done / on_body must not call any
- *    hxc__h1_* function; return non-zero to abort the request instead.
+ *  - Events run from inside hxc__h1_feed(), hxc__h1_eof(), hxc__h1_abort()
+ *    and hxc__h1_cancel(); on_complete also from hxc__h1_pending_out() when
+ *    a streamed request body fails (its source aborts, or produces fewer or
+ *    more bytes than announced). on_complete is required; the other event
+ *    callbacks may be NULL.
+ *  - on_status / on_header / on_headers_done / on_body / on_trailer must not
+ *    call any hxc__h1_* function except hxc__h1_cancel() (the response is then
+ *    dropped and hxc__h1_feed() returns HXC_E_CANCELLED); return non-zero to
+ *    abort the request instead.
  *  - on_complete is the last thing the engine does in the call that fires
  *    it: all state is updated before. It MAY call hxc__h1_submit() (the next
  *    request on a kept-alive connection), hxc__h1_busy/reusable/pending_out.
@@ -25,8 +30,17 @@
  *  - HEAD responses, 1xx, 204 and 304 never have a body (RFC 9112 6.3),
  *    whatever Content-Length / Transfer-Encoding say: on_headers_complete
  *    returns 1 so llhttp skips the body.
- *  - Trailers of a chunked body are reported through on_header after the
- *    last on_body, before on_complete.
+ *  - Trailers of a chunked body are reported through on_trailer (or
+ *    on_header when on_trailer is NULL) after the last on_body, before
+ *    on_complete.
+ *
+ * Streamed request bodies (body_read): with body_read_length >= 0 the
+ * request carries Content-Length and exactly that many bytes are pulled;
+ * with -1 it uses Transfer-Encoding: chunked, each pull becoming one chunk
+ * and end of source the final zero-size chunk. hxc__h1_pending_out() pulls
+ * while less than H1_OUT_LOW bytes wait, keeping at most H1_OUT_MAX bytes
+ * buffered (the source is never read whole). A pull that gives no bytes and
+ * no eof pauses the upload until hxc__h1_resume().
  *  - The status line + headers (all interim responses included) are limited
  *    to max_header_bytes, counted exactly on the raw bytes; trailers have a
  *    budget of their own of the same size.
@@ -34,6 +48,7 @@
 #include "h1/h1.h"
 
 #include <llhttp.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +57,9 @@
 #include "core/err.h"
 
 #define H1_DEFAULT_MAX_HEADER_BYTES 65536
+#define H1_OUT_LOW (16 * 1024)  /* pull from a body source below this */
+#define H1_OUT_MAX (64 * 1024)  /* ... but never buffer more than this */
+#define H1_CHUNK_HEAD 18        /* "<16 hex digits>\r\n" */
 
 enum conn_state {
     ST_IDLE, /* no request in flight, the connection may carry one */
@@ -76,6 +94,13 @@ struct hxc__h1 {
     const uint8_t *body;
     size_t body_len;
     size_t body_off;
+
+    /* streamed request body (body_read), appended to out as it is pulled */
+    int (*body_read)(void *user, uint8_t *buf, size_t cap, size_t *len, int *eof);
+    int64_t read_length;  /* announced length, or -1: chunked */
+    uint64_t read_bytes;  /* bytes pulled so far */
+    int read_eof;         /* the source said eof (final chunk queued) */
+    int read_paused;      /* the last pull gave nothing: wait for resume */
 
     /* the request in flight */
     void *user;
@@ -152,11 +177,17 @@ static void clear_output(struct hxc__h1 *h)
     h->body = NULL;
     h->body_len = 0;
     h->body_off = 0;
+    h->body_read = NULL;
+    h->read_length = 0;
+    h->read_bytes = 0;
+    h->read_eof = 0;
+    h->read_paused = 0;
 }
 
 static int output_done(const struct hxc__h1 *h)
 {
-    return h->out_off == h->out.len && h->body_off == h->body_len;
+    return h->out_off == h->out.len && h->body_off == h->body_len &&
+           (h->body_read == NULL || h->read_eof);
 }
 
 /* Ends the request in flight and reports it. Every state change happens
@@ -203,6 +234,15 @@ static int cb_abort(struct hxc__h1 *h, const char *which)
     snprintf(msg, sizeof msg, "the %s callback aborted the request", which);
     set_fail(h, HXC_E_CALLBACK_ABORT, 0, msg);
     return -1;
+}
+
+/* After an event: stop parsing when the callback cancelled the request
+ * (hxc__h1_cancel from inside) or asked to abort it. */
+static int after_event(struct hxc__h1 *h, int rc, const char *which)
+{
+    if (h->state != ST_BUSY)
+        return -1;
+    return rc == 0 ? 0 : cb_abort(h, which);
 }
 
 /* ------------------------------------------------- parser callbacks */
@@ -265,7 +305,7 @@ static int on_status_complete(llhttp_t *p)
         rc = h->ev->on_status(h->user, status, version, h->hdr.len ? h->hdr.p : "", h->hdr.len,
                               h->interim);
     h->hdr.len = 0;
-    return rc == 0 ? 0 : cb_abort(h, "status");
+    return after_event(h, rc, "status");
 }
 
 static int on_header_field(llhttp_t *p, const char *at, size_t len)
@@ -297,13 +337,15 @@ static int on_header_value_complete(llhttp_t *p)
     if (h->interim)
         return 0;
     const char *base = h->hdr.len ? h->hdr.p : "";
+    int trailer = h->phase == PH_TRAILER && h->ev->on_trailer != NULL;
+    int (*fn)(void *, const char *, size_t, const char *, size_t) =
+        trailer ? h->ev->on_trailer : h->ev->on_header;
     int rc = 0;
-    if (h->ev->on_header != NULL)
-        rc = h->ev->on_header(h->user, base, h->name_len, base + h->name_len,
-                              h->hdr.len - h->name_len);
+    if (fn != NULL)
+        rc = fn(h->user, base, h->name_len, base + h->name_len, h->hdr.len - h->name_len);
     h->hdr.len = 0;
     h->name_len = 0;
-    return rc == 0 ? 0 : cb_abort(h, "header");
+    return after_event(h, rc, trailer ? "trailer" : "header");
 }
 
 /* Return 1 tells llhttp the message has no body. */
@@ -316,8 +358,9 @@ static int on_headers_complete(llhttp_t *p)
     h->chunked = (p->flags & F_CHUNKED) != 0;
     h->has_length = !h->chunked && (p->flags & F_CONTENT_LENGTH) != 0;
     h->declared = h->has_length ? p->content_length : 0;
-    if (h->ev->on_headers_done != NULL && h->ev->on_headers_done(h->user) != 0)
-        return cb_abort(h, "headers-done");
+    if (h->ev->on_headers_done != NULL &&
+        after_event(h, h->ev->on_headers_done(h->user), "headers-done") != 0)
+        return -1;
     int status = p->status_code;
     if (h->is_head || status == 204 || status == 304)
         return 1;
@@ -328,9 +371,9 @@ static int on_body(llhttp_t *p, const char *at, size_t len)
 {
     struct hxc__h1 *h = of(p);
     h->body_bytes += len;
-    if (h->ev->on_body != NULL && h->ev->on_body(h->user, (const uint8_t *)at, len) != 0)
-        return cb_abort(h, "body");
-    return 0;
+    if (h->ev->on_body == NULL)
+        return 0;
+    return after_event(h, h->ev->on_body(h->user, (const uint8_t *)at, len), "body");
 }
 
 /* The last chunk (size 0): pause so that the trailers get a budget counted
@@ -509,6 +552,28 @@ static int has_header(const struct hxc__req_desc *req, const char *name)
     return 0;
 }
 
+/* A streamed body: hxc frames it (Content-Length from the announced length,
+ * or chunked), so the caller may not set the framing headers. */
+static hxc_status check_stream_source(const struct hxc__req_desc *req, hxc_error *err)
+{
+    static const char *const framing[] = {"Content-Length", "Transfer-Encoding"};
+    if (req->body != NULL || req->body_len != 0)
+        return hxc__err(err, HXC_E_INVALID_ARGUMENT, 0,
+                        "the request has both an in-memory body and a body source");
+    if (req->body_read_length < -1)
+        return hxc__err(err, HXC_E_INVALID_ARGUMENT, (long)req->body_read_length,
+                        "invalid length %lld for the request body source (use -1 when unknown)",
+                        (long long)req->body_read_length);
+    for (size_t i = 0; i < sizeof framing / sizeof framing[0]; i++)
+        if (has_header(req, framing[i]))
+            return hxc__err(err, HXC_E_INVALID_ARGUMENT, 0,
+                            "request header '%s' conflicts with the streamed request body: hxc "
+                            "frames it from the announced length (Content-Length, or chunked "
+                            "when unknown)",
+                            framing[i]);
+    return HXC_OK;
+}
+
 static hxc_status check_request(const struct hxc__req_desc *req, hxc_error *err)
 {
     hxc_status st;
@@ -527,6 +592,8 @@ static hxc_status check_request(const struct hxc__req_desc *req, hxc_error *err)
             return st;
     if (req->has_body && req->body == NULL && req->body_len != 0)
         return hxc__err(err, HXC_E_INVALID_ARGUMENT, 0, "request body missing");
+    if (req->body_read != NULL)
+        return check_stream_source(req, err);
     return HXC_OK;
 }
 
@@ -563,13 +630,17 @@ static int write_head(struct buf *b, const struct hxc__req_desc *req)
         if (write_header(b, hd->name, hd->name_len, hd->value ? hd->value : "", hd->value_len))
             return -1;
     }
-    if (req->has_body && !has_header(req, "Content-Length") &&
-        !has_header(req, "Transfer-Encoding")) {
-        char cl[48];
+    char cl[48];
+    cl[0] = '\0';
+    if (req->body_read != NULL && req->body_read_length < 0)
+        snprintf(cl, sizeof cl, "Transfer-Encoding: chunked\r\n");
+    else if (req->body_read != NULL)
+        snprintf(cl, sizeof cl, "Content-Length: %lld\r\n", (long long)req->body_read_length);
+    else if (req->has_body && !has_header(req, "Content-Length") &&
+             !has_header(req, "Transfer-Encoding"))
         snprintf(cl, sizeof cl, "Content-Length: %zu\r\n", req->body_len);
-        if (buf_str(b, cl))
-            return -1;
-    }
+    if (buf_str(b, cl))
+        return -1;
     return buf_str(b, "\r\n");
 }
 
@@ -593,7 +664,10 @@ hxc_status hxc__h1_submit(struct hxc__h1 *h, const struct hxc__req_desc *req, in
         clear_output(h);
         return hxc__err(err, HXC_E_NOMEM, 0, "out of memory writing the HTTP/1.1 request");
     }
-    if (req->has_body) {
+    if (req->body_read != NULL) {
+        h->body_read = req->body_read;
+        h->read_length = req->body_read_length;
+    } else if (req->has_body) {
         h->body = req->body;
         h->body_len = req->body_len;
     }
@@ -614,8 +688,133 @@ hxc_status hxc__h1_submit(struct hxc__h1 *h, const struct hxc__req_desc *req, in
     return HXC_OK;
 }
 
+/* ---------------------------------------------- streamed request body */
+
+static void fail_upload(struct hxc__h1 *h, hxc_status code, const char *fmt, ...)
+    HXC__PRINTF(3, 4);
+
+static void fail_upload(struct hxc__h1 *h, hxc_status code, const char *fmt, ...)
+{
+    hxc_error e;
+    va_list ap;
+    e.code = code;
+    e.detail = 0;
+    va_start(ap, fmt);
+    vsnprintf(e.message, sizeof e.message, fmt, ap);
+    va_end(ap);
+    finish(h, code, &e, 0, "its request body could not be sent");
+}
+
+/* Moves the unsent output to the front of the buffer. */
+static void compact_out(struct hxc__h1 *h)
+{
+    if (h->out_off == 0)
+        return;
+    memmove(h->out.p, h->out.p + h->out_off, h->out.len - h->out_off);
+    h->out.len -= h->out_off;
+    h->out_off = 0;
+}
+
+/* Checks what one pull gave against the announced length. 0: fine. */
+static int check_pull(struct hxc__h1 *h, size_t n, size_t cap, int eof)
+{
+    unsigned long long want = (unsigned long long)h->read_length;
+    if (n > cap) {
+        fail_upload(h, HXC_E_INVALID_ARGUMENT,
+                    "the request body source reported %zu bytes read into a %zu-byte buffer", n,
+                    cap);
+        return -1;
+    }
+    if (h->read_length < 0)
+        return 0;
+    if (h->read_bytes + n > want) {
+        fail_upload(h, HXC_E_INVALID_ARGUMENT,
+                    "the request body source produced more than the %llu bytes it announced",
+                    want);
+        return -1;
+    }
+    if (eof && h->read_bytes + n < want) {
+        fail_upload(h, HXC_E_INVALID_ARGUMENT,
+                    "the request body source ended after %llu of %llu bytes",
+                    (unsigned long long)(h->read_bytes + n), want);
+        return -1;
+    }
+    return 0;
+}
+
+/* Turns the n bytes read at out.len + H1_CHUNK_HEAD into one chunk. */
+static void frame_chunk(struct hxc__h1 *h, size_t n)
+{
+    char head[H1_CHUNK_HEAD + 1];
+    int hl = snprintf(head, sizeof head, "%zx\r\n", n);
+    char *at = h->out.p + h->out.len;
+    memmove(at + hl, at + H1_CHUNK_HEAD, n);
+    memcpy(at, head, (size_t)hl);
+    memcpy(at + hl + n, "\r\n", 2);
+    h->out.len += (size_t)hl + n + 2;
+}
+
+/* One call to the body source, appending to the output. 0: go on;
+ * -1: stop (paused, done or failed). */
+static int pull_once(struct hxc__h1 *h)
+{
+    int chunked = h->read_length < 0;
+    size_t room, cap, n = 0;
+    int eof = 0;
+    compact_out(h);
+    room = H1_OUT_MAX - h->out.len;
+    cap = chunked ? room - H1_CHUNK_HEAD - 2 - 5 : room; /* "\r\n", "0\r\n\r\n" */
+    if (!chunked && (uint64_t)h->read_length - h->read_bytes < cap)
+        cap = (size_t)((uint64_t)h->read_length - h->read_bytes) + 1; /* +1 spots excess */
+    if (buf_reserve(&h->out, room) != 0) {
+        fail_upload(h, HXC_E_NOMEM, "out of memory buffering the request body");
+        return -1;
+    }
+    uint8_t *dst = (uint8_t *)h->out.p + h->out.len + (chunked ? H1_CHUNK_HEAD : 0);
+    if (h->body_read(h->user, dst, cap, &n, &eof) != 0) {
+        fail_upload(h, HXC_E_CALLBACK_ABORT,
+                    "the request body source aborted the upload after %llu bytes",
+                    (unsigned long long)h->read_bytes);
+        return -1;
+    }
+    if (check_pull(h, n, cap, eof) != 0)
+        return -1;
+    h->read_bytes += n;
+    if (chunked && n > 0)
+        frame_chunk(h, n);
+    else
+        h->out.len += n;
+    if (eof) {
+        h->read_eof = 1;
+        if (chunked)
+            (void)buf_str(&h->out, "0\r\n\r\n"); /* room was reserved */
+        return -1;
+    }
+    if (n == 0) {
+        h->read_paused = 1;
+        return -1;
+    }
+    return 0;
+}
+
+static void pull_body(struct hxc__h1 *h)
+{
+    while (h->state == ST_BUSY && h->body_read != NULL && !h->read_eof && !h->read_paused &&
+           h->out.len - h->out_off < H1_OUT_LOW)
+        if (pull_once(h) != 0)
+            return;
+}
+
+void hxc__h1_resume(struct hxc__h1 *h)
+{
+    if (h != NULL && h->state == ST_BUSY)
+        h->read_paused = 0;
+}
+
 size_t hxc__h1_pending_out(struct hxc__h1 *h, const uint8_t **data)
 {
+    if (h != NULL && h->state == ST_BUSY && h->body_read != NULL)
+        pull_body(h); /* may fail the request: state becomes ST_DEAD */
     if (h == NULL || h->state == ST_DEAD) {
         *data = NULL;
         return 0;
@@ -642,6 +841,8 @@ void hxc__h1_consume_out(struct hxc__h1 *h, size_t n)
     n -= take;
     size_t rest = h->body_len - h->body_off;
     h->body_off += n < rest ? n : rest;
+    if (h->out_off == h->out.len)
+        h->out_off = h->out.len = 0;
 }
 
 /* --------------------------------------------------- response parser */
@@ -710,6 +911,10 @@ hxc_status hxc__h1_feed(struct hxc__h1 *h, const uint8_t *data, size_t len, hxc_
         if (limited_phase(h) && slice > h->max_header_bytes - h->counted)
             slice = h->max_header_bytes - h->counted;
         llhttp_errno_t rc = llhttp_execute(&h->parser, (const char *)data, slice);
+        if (h->state != ST_BUSY) /* hxc__h1_cancel() from inside an event */
+            return hxc__err(err, HXC_E_CANCELLED, 0,
+                            "transfer cancelled while its response was being read; the "
+                            "connection is closed");
         size_t used = slice;
         if (rc != HPE_OK)
             used = (size_t)(llhttp_get_error_pos(&h->parser) - (const char *)data);
@@ -796,4 +1001,19 @@ void hxc__h1_abort(struct hxc__h1 *h, const hxc_error *err)
     else
         hxc__err(&e, HXC_E_INTERNAL, 0, "the HTTP/1.1 request was aborted without a reason");
     finish(h, e.code, &e, 0, "it was aborted");
+}
+
+void hxc__h1_cancel(struct hxc__h1 *h)
+{
+    if (h == NULL || h->state != ST_BUSY)
+        return;
+    hxc_error e;
+    hxc__err(&e, HXC_E_CANCELLED, 0, "transfer cancelled");
+    finish(h, HXC_E_CANCELLED, &e, 0, "a request on it was cancelled");
+}
+
+int hxc__h1_close_delimited(const struct hxc__h1 *h)
+{
+    return h != NULL && h->state == ST_BUSY && h->phase == PH_BODY &&
+           llhttp_message_needs_eof(&h->parser);
 }

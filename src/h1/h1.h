@@ -20,7 +20,9 @@ void hxc__h1_free(struct hxc__h1 *h);
 hxc_status hxc__h1_submit(struct hxc__h1 *h, const struct hxc__req_desc *req, int is_head,
                           hxc_error *err);
 
-/* Bytes waiting to be sent (pointer valid until the next call on h). */
+/* Bytes waiting to be sent (pointer valid until the next call on h). With a
+ * streamed body this pulls from body_read, so on_complete may run from
+ * here (a failing source), as from hxc__h1_cancel. */
 size_t hxc__h1_pending_out(struct hxc__h1 *h, const uint8_t **data);
 void hxc__h1_consume_out(struct hxc__h1 *h, size_t n);
 
@@ -35,6 +37,14 @@ void hxc__h1_eof(struct hxc__h1 *h);
 
 /* Fails the in-flight request (if any) with this error (timeouts, I/O). */
 void hxc__h1_abort(struct hxc__h1 *h, const hxc_error *err);
+
+/* A streamed upload paused (body_read gave no data) can go on. */
+void hxc__h1_resume(struct hxc__h1 *h);
+/* Cancels the in-flight request: on_complete(HXC_E_CANCELLED) from inside
+ * this call; the connection is no longer reusable. */
+void hxc__h1_cancel(struct hxc__h1 *h);
+/* The in-flight response's body is delimited by the connection's close. */
+int hxc__h1_close_delimited(const struct hxc__h1 *h);
 
 int hxc__h1_busy(const struct hxc__h1 *h);     /* a request is in flight */
 int hxc__h1_reusable(const struct hxc__h1 *h); /* idle and keep-alive allowed */

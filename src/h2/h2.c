@@ -14,10 +14,31 @@
  * HEADERS frame that could not be sent), or until hxc__h2_free().
  *
  * Reentrancy. Events run inside hxc__h2_feed(), hxc__h2_pending_out(),
- * hxc__h2_eof() and hxc__h2_abort(). From inside an event (on_complete in
- * particular) the caller may call hxc__h2_submit() and the read-only
- * accessors; it must not call hxc__h2_free(), hxc__h2_feed(),
- * hxc__h2_pending_out() or hxc__h2_consume_out() on the same session.
+ * hxc__h2_eof(), hxc__h2_abort() and hxc__h2_cancel(). From inside an event
+ * (on_complete in particular) the caller may call hxc__h2_submit(),
+ * hxc__h2_cancel(), hxc__h2_resume() and the read-only accessors; it must not
+ * call hxc__h2_free(), hxc__h2_feed(), hxc__h2_pending_out() or
+ * hxc__h2_consume_out() on the same session. hxc__h2_stream_id() still
+ * answers for a request from inside its own on_complete.
+ *
+ * Request bodies. An in-memory body is linked; a body source (body_read) is
+ * pulled by nghttp2's data provider straight into its DATA frame buffer, one
+ * frame at a time, and only while hxc__h2_pending_out() fills its 16 KiB
+ * output buffer: an upload never sits in memory beyond that, and the
+ * server's flow-control window paces it. A pull with no bytes and no eof
+ * defers the stream (NGHTTP2_ERR_DEFERRED) until hxc__h2_resume(). A source
+ * that fails, or gives fewer or more bytes than announced, cancels that
+ * stream (RST_STREAM CANCEL) and completes it with the error.
+ *
+ * Cancel. hxc__h2_cancel() queues RST_STREAM(CANCEL) (or drops the request
+ * HEADERS when still queued) and completes the request at once with
+ * HXC_E_CANCELLED; the stream's struct lives on, silent, until nghttp2
+ * closes the stream, and is freed exactly once like any other.
+ *
+ * Response bodies stream out through on_body as DATA frames arrive; nothing
+ * is buffered here. Windows are 16 MiB (stream and connection) with
+ * nghttp2's automatic WINDOW_UPDATEs, so a large download keeps moving
+ * while the driver keeps feeding; backpressure is the driver not reading.
  */
 #include "h2/h2.h"
 
@@ -50,6 +71,12 @@ struct h2_stream {
     const uint8_t *body; /* linked request body, until completion */
     size_t body_len;
     size_t body_off;
+    /* streamed request body (instead of body), until completion */
+    int (*body_read)(void *user, uint8_t *buf, size_t cap, size_t *len, int *eof);
+    int64_t read_length; /* announced length, or -1 */
+    uint64_t read_bytes; /* pulled so far */
+    int read_deferred;   /* the source had nothing: waiting for resume */
+    int headers_sent;    /* the request HEADERS went out */
     enum phase phase;
     int block_final;     /* the HEADERS block being read carries a final :status */
     int block_interim;   /* ... carries a 1xx :status */
@@ -78,6 +105,8 @@ struct hxc__h2 {
     int32_t goaway_last_id;
     uint32_t goaway_code;
     int shutdown;
+    int settings_received;           /* the server's first SETTINGS arrived */
+    struct h2_stream *completing;    /* whose on_complete is running */
     int last_lib_error; /* from error_callback2 / invalid frames during this feed */
     char last_lib_msg[160];
 };
@@ -102,14 +131,18 @@ const char *hxc__h2_error_code_name(uint32_t code)
 
 static void complete(struct h2_stream *st, hxc_status status, const hxc_error *err)
 {
+    struct hxc__h2 *h = st->h;
+    struct h2_stream *outer = h->completing;
     if (st->completed)
         return;
     st->completed = 1;
     st->body = NULL;
     st->body_len = st->body_off = 0;
-    st->h->open--;
-    if (st->h->ev->on_complete)
-        st->h->ev->on_complete(st->user, status, status == HXC_OK ? NULL : err);
+    st->body_read = NULL;
+    h->open--;
+    h->completing = st;
+    h->ev->on_complete(st->user, status, status == HXC_OK ? NULL : err);
+    h->completing = outer;
 }
 
 static void complete_errf(struct h2_stream *st, hxc_status code, long detail, const char *fmt,
@@ -198,6 +231,15 @@ static struct h2_stream *find_by_id(struct hxc__h2 *h, int32_t id)
     return NULL;
 }
 
+/* The request carrying `user` that is not completed yet (newest first). */
+static struct h2_stream *find_by_user(const struct hxc__h2 *h, const void *user)
+{
+    for (struct h2_stream *st = h->tail; st != NULL; st = st->prev)
+        if (st->user == user && !st->completed)
+            return st;
+    return NULL;
+}
+
 /* ----------------------------------------------------- response head */
 
 static void on_status_value(struct h2_stream *st, const uint8_t *v, size_t len)
@@ -260,10 +302,12 @@ static int cb_header(nghttp2_session *s, const nghttp2_frame *frame, const uint8
             on_status_value(st, value, valuelen);
         return 0;
     }
-    if (st->block_interim || h->ev->on_header == NULL)
+    if (st->block_interim)
         return 0; /* headers of 1xx responses are not reported */
-    if (h->ev->on_header(st->user, (const char *)name, namelen, (const char *)value,
-                         valuelen) != 0)
+    int (*fn)(void *, const char *, size_t, const char *, size_t) = h->ev->on_header;
+    if (st->block_trailers && h->ev->on_trailer != NULL)
+        fn = h->ev->on_trailer;
+    if (fn != NULL && fn(st->user, (const char *)name, namelen, (const char *)value, valuelen))
         abort_stream(st);
     return 0;
 }
@@ -323,6 +367,10 @@ static int cb_frame_recv(nghttp2_session *s, const nghttp2_frame *frame, void *u
         break;
     case NGHTTP2_GOAWAY:
         goaway_received(h, &frame->goaway);
+        break;
+    case NGHTTP2_SETTINGS:
+        if (!(frame->hd.flags & NGHTTP2_FLAG_ACK))
+            h->settings_received = 1;
         break;
     default:
         break;
@@ -410,6 +458,12 @@ static int cb_frame_send(nghttp2_session *s, const nghttp2_frame *frame, void *u
         connection_error_sent(h, &frame->goaway);
         return 0;
     }
+    if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST) {
+        st = nghttp2_session_get_stream_user_data(s, frame->hd.stream_id);
+        if (st != NULL)
+            st->headers_sent = 1;
+        return 0;
+    }
     if (frame->hd.type != NGHTTP2_RST_STREAM)
         return 0;
     st = nghttp2_session_get_stream_user_data(s, frame->hd.stream_id);
@@ -468,6 +522,77 @@ static int cb_error(nghttp2_session *s, int lib_error, const char *msg, size_t l
 
 /* ------------------------------------------------------- request body */
 
+/* The body source failed: cancel this stream only. */
+static ssize_t upload_failed(struct h2_stream *st, hxc_status code, const char *fmt, ...)
+    HXC__PRINTF(3, 4);
+
+static ssize_t upload_failed(struct h2_stream *st, hxc_status code, const char *fmt, ...)
+{
+    hxc_error e;
+    va_list ap;
+    e.code = code;
+    e.detail = 0;
+    va_start(ap, fmt);
+    vsnprintf(e.message, sizeof e.message, fmt, ap);
+    va_end(ap);
+    nghttp2_submit_rst_stream(st->h->s, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_CANCEL);
+    complete(st, code, &e);
+    return NGHTTP2_ERR_DEFERRED; /* the reset closes the stream */
+}
+
+/* Checks one pull against the announced length. 0 when fine. */
+static int pull_error(struct h2_stream *st, size_t n, size_t cap, int eof)
+{
+    unsigned long long want = (unsigned long long)st->read_length;
+    int id = (int)st->id;
+    if (n > cap)
+        return (int)upload_failed(st, HXC_E_INVALID_ARGUMENT,
+                                  "the request body source reported %zu bytes read into a "
+                                  "%zu-byte buffer (HTTP/2 stream %d)",
+                                  n, cap, id);
+    if (st->read_length < 0)
+        return 0;
+    if (st->read_bytes + n > want)
+        return (int)upload_failed(st, HXC_E_INVALID_ARGUMENT,
+                                  "the request body source produced more than the %llu bytes "
+                                  "it announced (HTTP/2 stream %d)",
+                                  want, id);
+    if (eof && st->read_bytes + n < want)
+        return (int)upload_failed(st, HXC_E_INVALID_ARGUMENT,
+                                  "the request body source ended after %llu of %llu bytes "
+                                  "(HTTP/2 stream %d)",
+                                  (unsigned long long)(st->read_bytes + n), want, id);
+    return 0;
+}
+
+/* One DATA frame's worth from the body source, straight into nghttp2's
+ * frame buffer. */
+static ssize_t read_source(struct h2_stream *st, uint8_t *buf, size_t length,
+                           uint32_t *data_flags)
+{
+    size_t cap = length, n = 0;
+    int eof = 0;
+    if (st->read_length >= 0 && (uint64_t)st->read_length - st->read_bytes < cap)
+        cap = (size_t)((uint64_t)st->read_length - st->read_bytes) + 1; /* +1 spots excess */
+    if (st->body_read(st->user, buf, cap, &n, &eof) != 0)
+        return upload_failed(st, HXC_E_CALLBACK_ABORT,
+                             "the request body source aborted the upload after %llu bytes "
+                             "(HTTP/2 stream %d)",
+                             (unsigned long long)st->read_bytes, (int)st->id);
+    if (pull_error(st, n, cap, eof) != 0)
+        return NGHTTP2_ERR_DEFERRED;
+    st->read_bytes += n;
+    if (eof) {
+        *data_flags |= NGHTTP2_DATA_FLAG_EOF;
+        return (ssize_t)n;
+    }
+    if (n == 0) {
+        st->read_deferred = 1;
+        return NGHTTP2_ERR_DEFERRED;
+    }
+    return (ssize_t)n;
+}
+
 static ssize_t read_body(nghttp2_session *s, int32_t stream_id, uint8_t *buf, size_t length,
                          uint32_t *data_flags, nghttp2_data_source *source, void *ud)
 {
@@ -478,6 +603,8 @@ static ssize_t read_body(nghttp2_session *s, int32_t stream_id, uint8_t *buf, si
     (void)ud;
     if (st->completed)
         return NGHTTP2_ERR_DEFERRED; /* body unlinked; a reset is on its way */
+    if (st->body_read != NULL)
+        return read_source(st, buf, length, data_flags);
     n = st->body_len - st->body_off;
     if (n > length)
         n = length;
@@ -680,7 +807,10 @@ static hxc_status add_caller_headers(struct nv_list *l, const struct hxc__req_de
     }
     if (!have_accept)
         l->nv[l->n++] = nv_str("accept", "*/*");
-    if (req->has_body) {
+    if (req->body_read != NULL && req->body_read_length >= 0) {
+        snprintf(l->clen, sizeof l->clen, "%lld", (long long)req->body_read_length);
+        l->nv[l->n++] = nv_str("content-length", l->clen);
+    } else if (req->has_body && req->body_read == NULL) {
         snprintf(l->clen, sizeof l->clen, "%zu", req->body_len);
         l->nv[l->n++] = nv_str("content-length", l->clen);
     }
@@ -712,6 +842,13 @@ static hxc_status check_submit(struct hxc__h2 *h, const struct hxc__req_desc *re
         (req->body_len > 0 && req->body == NULL))
         return hxc__err(err, HXC_E_INVALID_ARGUMENT, 0,
                         "HTTP/2 request needs a method, scheme, authority and path");
+    if (req->body_read != NULL && (req->body != NULL || req->body_len != 0))
+        return hxc__err(err, HXC_E_INVALID_ARGUMENT, 0,
+                        "the request has both an in-memory body and a body source");
+    if (req->body_read != NULL && req->body_read_length < -1)
+        return hxc__err(err, HXC_E_INVALID_ARGUMENT, (long)req->body_read_length,
+                        "invalid length %lld for the request body source (use -1 when unknown)",
+                        (long long)req->body_read_length);
     if (h->conn_failed || h->dead)
         return hxc__err(err, HXC_E_CONN_CLOSED, 0,
                         "the HTTP/2 connection is closed; the request was not sent");
@@ -737,10 +874,15 @@ static int32_t submit_nv(struct hxc__h2 *h, const struct nv_list *l,
     st->user = req->user;
     st->body = req->body;
     st->body_len = req->body_len;
+    st->body_read = req->body_read;
+    st->read_length = req->body_read_length;
     prd.source.ptr = st;
     prd.read_callback = read_body;
     id = nghttp2_submit_request(h->s, NULL, l->nv, l->n,
-                                req->has_body && req->body_len > 0 ? &prd : NULL, st);
+                                req->body_read != NULL || (req->has_body && req->body_len > 0)
+                                    ? &prd
+                                    : NULL,
+                                st);
     if (id < 0) {
         free(st);
         return -(int32_t)hxc__err(err, id == NGHTTP2_ERR_NOMEM ? HXC_E_NOMEM : HXC_E_H2_PROTOCOL,
@@ -900,6 +1042,43 @@ void hxc__h2_abort(struct hxc__h2 *h, const hxc_error *err)
 }
 
 /* --------------------------------------------------------- accessors */
+
+int hxc__h2_max_streams(const struct hxc__h2 *h)
+{
+    uint32_t v;
+    if (!h->settings_received)
+        return 1; /* one stream until the server says how many */
+    v = nghttp2_session_get_remote_settings(h->s, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS);
+    return v > INT32_MAX ? INT32_MAX : (int)v; /* unlimited is 0xffffffff */
+}
+
+int hxc__h2_cancel(struct hxc__h2 *h, void *user)
+{
+    struct h2_stream *st = find_by_user(h, user);
+    if (st == NULL)
+        return -1;
+    if (!h->dead)
+        nghttp2_submit_rst_stream(h->s, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_CANCEL);
+    complete_errf(st, HXC_E_CANCELLED, 0, "transfer cancelled");
+    return 0;
+}
+
+void hxc__h2_resume(struct hxc__h2 *h, void *user)
+{
+    struct h2_stream *st = find_by_user(h, user);
+    if (st == NULL || !st->read_deferred || h->dead)
+        return;
+    st->read_deferred = 0;
+    (void)nghttp2_session_resume_data(h->s, st->id);
+}
+
+int32_t hxc__h2_stream_id(const struct hxc__h2 *h, void *user)
+{
+    const struct h2_stream *st = find_by_user(h, user);
+    if (st == NULL && h->completing != NULL && h->completing->user == user)
+        st = h->completing;
+    return st != NULL && st->headers_sent ? st->id : 0;
+}
 
 int hxc__h2_open_streams(const struct hxc__h2 *h)
 {

@@ -24,8 +24,8 @@
  * error, or nghttp2 reset a malformed response), HXC_E_CALLBACK_ABORT,
  * HXC_E_HTTP_HEADERS_TOO_LARGE, HXC_E_CONN_CLOSED (EOF), or the error
  * given to hxc__h2_abort(). Headers of 1xx responses are not reported
- * (on_status is, with interim=1); trailers arrive as on_header calls after
- * the body, with no second on_headers_done.
+ * (on_status is, with interim=1); trailers arrive as on_trailer calls (on_header
+ * when on_trailer is NULL) after the body, with no second on_headers_done.
  *
  * Request headers: names are lowercased; connection-specific ones
  * (connection, keep-alive, proxy-connection, transfer-encoding, upgrade)
@@ -62,6 +62,18 @@ hxc_status hxc__h2_feed(struct hxc__h2 *h, const uint8_t *data, size_t len, hxc_
 void hxc__h2_eof(struct hxc__h2 *h);
 /* Fails every open stream with err (timeouts, I/O errors). */
 void hxc__h2_abort(struct hxc__h2 *h, const hxc_error *err);
+
+/* The server's SETTINGS_MAX_CONCURRENT_STREAMS once its SETTINGS arrived
+ * (unlimited reported as 0x7fffffff), 1 before that. */
+int hxc__h2_max_streams(const struct hxc__h2 *h);
+/* Cancels the stream carrying `user`: RST_STREAM(CANCEL) is queued and
+ * on_complete(HXC_E_CANCELLED) runs from inside this call; nothing more is
+ * reported for it. Returns 0, or -1 when no stream carries `user`. */
+int hxc__h2_cancel(struct hxc__h2 *h, void *user);
+/* A streamed upload on the stream carrying `user` can go on. */
+void hxc__h2_resume(struct hxc__h2 *h, void *user);
+/* Stream id carrying `user` (0 when none). */
+int32_t hxc__h2_stream_id(const struct hxc__h2 *h, void *user);
 
 int hxc__h2_open_streams(const struct hxc__h2 *h);
 int hxc__h2_want_read(const struct hxc__h2 *h);

@@ -9,6 +9,7 @@
 #include "core/err.h"
 #include "h1/h1.h"
 #include "h2/h2.h"
+#include "net/connect.h"
 
 #define MAX_PENDING 64
 
@@ -26,9 +27,8 @@ struct hxc__conn {
     int h2_prior_knowledge;
     char host[256];
     char origin[300];
-    struct hxc__addr addrs[HXC_NET_MAX_ADDRS];
-    size_t naddrs, addr_idx;
-    hxc_error connect_err;       /* last connect failure, reported if all fail */
+    struct hxc__connector *connector; /* while connecting */
+    struct hxc__addr peer;
     const struct hxc__tls_config *tlscfg;
     struct hxc__tls *tls;
     int version;                 /* 11 or 20 */
@@ -40,37 +40,13 @@ struct hxc__conn {
     size_t npending;
     hxc_debug_fn debug;
     void *debug_user;
-    int64_t last_rx, last_tx;
+    int64_t created, last_rx, last_tx;
     int want_out;
+    int read_paused;             /* a reader is behind: stop reading the socket */
     uint8_t rbuf[16384];         /* plaintext HTTP receive buffer */
 };
 
 #define dbg(c, kind, ...) hxc__debugf((c)->debug, (c)->debug_user, kind, __VA_ARGS__)
-
-static void addr_text(const struct hxc__addr *a, char *buf, size_t n)
-{
-    if (a->family == AF_INET6)
-        snprintf(buf, n, "[%s]:%u", a->text, a->port);
-    else
-        snprintf(buf, n, "%s:%u", a->text, a->port);
-}
-
-static hxc_status start_next_address(struct hxc__conn *c, hxc_error *err)
-{
-    while (c->addr_idx < c->naddrs) {
-        const struct hxc__addr *a = &c->addrs[c->addr_idx];
-        char where[96];
-        addr_text(a, where, sizeof where);
-        dbg(c, HXC_DEBUG_INFO, "Trying %s...", where);
-        c->fd = hxc__net_connect_start(a, &c->connect_err);
-        if (c->fd >= 0)
-            return HXC_OK;
-        c->addr_idx++;
-    }
-    if (err)
-        *err = c->connect_err;
-    return c->connect_err.code ? c->connect_err.code : HXC_E_CONNECT;
-}
 
 struct hxc__conn *hxc__conn_new(const struct hxc__conn_params *p, hxc_error *err)
 {
@@ -84,16 +60,16 @@ struct hxc__conn *hxc__conn_new(const struct hxc__conn_params *p, hxc_error *err
     c->h2_prior_knowledge = p->h2_prior_knowledge;
     snprintf(c->host, sizeof c->host, "%s", p->host);
     snprintf(c->origin, sizeof c->origin, "%s", p->origin_key);
-    c->naddrs = p->naddrs > HXC_NET_MAX_ADDRS ? HXC_NET_MAX_ADDRS : p->naddrs;
-    memcpy(c->addrs, p->addrs, c->naddrs * sizeof c->addrs[0]);
     c->tlscfg = p->tlscfg;
     c->ev = p->events;
     c->max_header_bytes = p->max_header_bytes;
     c->debug = p->debug;
     c->debug_user = p->debug_user;
     c->state = ST_CONNECTING;
-    c->last_rx = c->last_tx = hxc__now_ms();
-    if (start_next_address(c, err) != HXC_OK) {
+    c->created = c->last_rx = c->last_tx = hxc__now_ms();
+    c->connector = hxc__connector_new(p->connect_host, p->connect_port, p->addrs, p->naddrs,
+                                      p->debug, p->debug_user, err);
+    if (c->connector == NULL) {
         free(c);
         return NULL;
     }
@@ -109,7 +85,7 @@ void hxc__conn_free(struct hxc__conn *c)
         if (c->h2) {
             hxc__h2_shutdown(c->h2);
             hxc_error e;
-            hxc__conn_pump(c, &e);
+            hxc__conn_pump(c, NULL, 0, &e);
         }
         if (c->tls && c->state == ST_READY) {
             hxc__tls_close(c->tls);
@@ -123,6 +99,7 @@ void hxc__conn_free(struct hxc__conn *c)
     hxc__h1_free(c->h1);
     hxc__h2_free(c->h2);
     hxc__tls_free(c->tls);
+    hxc__connector_free(c->connector);
     hxc__net_close(c->fd);
     free(c);
 }
@@ -302,27 +279,22 @@ static hxc_status io_error(struct hxc__conn *c, hxc_status code, int errnum, con
     return die(c, &e, err);
 }
 
-static hxc_status finish_connect(struct hxc__conn *c, hxc_error *err)
+/* Drives the connector; once connected, starts TLS or the protocol. */
+static hxc_status step_connect(struct hxc__conn *c, const struct hxc__wait *w, size_t n,
+                               hxc_error *err)
 {
-    const struct hxc__addr *a = &c->addrs[c->addr_idx];
-    if (hxc__net_connect_finish(c->fd, a, &c->connect_err) != HXC_OK) {
-        dbg(c, HXC_DEBUG_INFO, "%s", c->connect_err.message);
-        hxc__net_close(c->fd);
-        c->fd = -1;
-        c->addr_idx++;
-        if (start_next_address(c, err) != HXC_OK) {
-            hxc_error e = c->connect_err;
-            return die(c, &e, err);
-        }
+    hxc_error e;
+    int r = hxc__connector_step(c->connector, w, n, hxc__now_ms(), &e);
+    if (r == 0)
         return HXC_OK;
-    }
-    char where[96];
-    addr_text(a, where, sizeof where);
-    dbg(c, HXC_DEBUG_INFO, "Connected to %s (%s)", c->host, where);
+    if (r < 0)
+        return die(c, &e, err);
+    c->fd = hxc__connector_take(c->connector, &c->peer);
+    hxc__connector_free(c->connector);
+    c->connector = NULL;
     c->last_rx = c->last_tx = hxc__now_ms();
     if (!c->tls_on)
-        return become_ready(c, err);
-    hxc_error e;
+        return become_ready(c, &e) == HXC_OK ? HXC_OK : die(c, &e, err);
     c->tls = hxc__tls_new(c->tlscfg, c->host, &e);
     if (c->tls == NULL)
         return die(c, &e, err);
@@ -349,7 +321,8 @@ static hxc_status pump_plain(struct hxc__conn *c, hxc_error *err)
                 c->want_out = 1;
             }
         }
-        ssize_t r = hxc__net_recv(c->fd, c->rbuf, sizeof c->rbuf, &errnum);
+        ssize_t r = c->read_paused ? HXC_NET_AGAIN
+                                   : hxc__net_recv(c->fd, c->rbuf, sizeof c->rbuf, &errnum);
         if (r == HXC_NET_ERROR)
             return io_error(c, HXC_E_RECV, errnum, "receiving from", err);
         if (r == 0)
@@ -445,7 +418,7 @@ static hxc_status pump_tls(struct hxc__conn *c, hxc_error *err)
             progress = 1;
         }
         st = hxc__tls_state(c->tls);
-        if (st & HXC_TLS_RECVREC) {
+        if ((st & HXC_TLS_RECVREC) && !c->read_paused) {
             size_t space;
             uint8_t *buf = hxc__tls_rec_in(c->tls, &space);
             ssize_t r = hxc__net_recv(c->fd, buf, space, &errnum);
@@ -465,15 +438,13 @@ static hxc_status pump_tls(struct hxc__conn *c, hxc_error *err)
     return HXC_OK;
 }
 
-hxc_status hxc__conn_pump(struct hxc__conn *c, hxc_error *err)
+hxc_status hxc__conn_pump(struct hxc__conn *c, const struct hxc__wait *w, size_t n,
+                          hxc_error *err)
 {
     if (c->state == ST_DEAD)
         return hxc__err(err, HXC_E_CONN_CLOSED, 0, "connection to %s is closed", c->origin);
     if (c->state == ST_CONNECTING) {
-        struct hxc__wait w = {c->fd, HXC_NET_OUT, 0};
-        if (hxc__net_wait(&w, 1, 0) <= 0)
-            return HXC_OK;
-        hxc_status st = finish_connect(c, err);
+        hxc_status st = step_connect(c, w, n, err);
         if (st != HXC_OK || c->state == ST_CONNECTING)
             return st;
     }
@@ -482,9 +453,94 @@ hxc_status hxc__conn_pump(struct hxc__conn *c, hxc_error *err)
     return pump_plain(c, err);
 }
 
-int hxc__conn_fd(const struct hxc__conn *c)
+size_t hxc__conn_fds(const struct hxc__conn *c, struct hxc__wait *w, size_t max)
 {
-    return c->fd;
+    if (c->state == ST_CONNECTING)
+        return hxc__connector_fds(c->connector, w, max);
+    if (c->state == ST_DEAD || max == 0)
+        return 0;
+    w[0].fd = c->fd;
+    w[0].events = hxc__conn_wants(c);
+    w[0].revents = 0;
+    if (w[0].events == 0 && !c->read_paused)
+        w[0].events = HXC_NET_IN;
+    return w[0].events ? 1 : 0;
+}
+
+int64_t hxc__conn_deadline(const struct hxc__conn *c)
+{
+    return c->state == ST_CONNECTING ? hxc__connector_deadline(c->connector) : -1;
+}
+
+int64_t hxc__conn_created(const struct hxc__conn *c)
+{
+    return c->created;
+}
+
+int hxc__conn_protocol_known(const struct hxc__conn *c)
+{
+    return c->state == ST_READY;
+}
+
+int hxc__conn_is_h2(const struct hxc__conn *c)
+{
+    return c->h2 != NULL;
+}
+
+int hxc__conn_active(const struct hxc__conn *c)
+{
+    int n = (int)c->npending;
+    if (c->h2)
+        n += hxc__h2_open_streams(c->h2);
+    else if (c->h1 && hxc__h1_busy(c->h1))
+        n += 1;
+    return n;
+}
+
+int hxc__conn_capacity(const struct hxc__conn *c)
+{
+    if (c->state != ST_READY)
+        return 1;
+    if (c->h2)
+        return hxc__h2_can_submit(c->h2) ? hxc__h2_max_streams(c->h2) : 0;
+    return hxc__h1_reusable(c->h1) || hxc__h1_busy(c->h1) ? 1 : 0;
+}
+
+void hxc__conn_cancel(struct hxc__conn *c, void *user)
+{
+    for (size_t i = 0; i < c->npending; i++) {
+        if (c->pending[i].req->user == user) {
+            memmove(&c->pending[i], &c->pending[i + 1],
+                    (c->npending - i - 1) * sizeof c->pending[0]);
+            c->npending--;
+            hxc_error e;
+            hxc__err(&e, HXC_E_CANCELLED, 0, "transfer cancelled");
+            c->ev->on_complete(user, HXC_E_CANCELLED, &e);
+            return;
+        }
+    }
+    if (c->h2)
+        hxc__h2_cancel(c->h2, user);
+    else if (c->h1 && hxc__h1_busy(c->h1))
+        hxc__h1_cancel(c->h1);
+}
+
+void hxc__conn_resume(struct hxc__conn *c, void *user)
+{
+    if (c->h2)
+        hxc__h2_resume(c->h2, user);
+    else if (c->h1)
+        hxc__h1_resume(c->h1);
+}
+
+void hxc__conn_pause_reading(struct hxc__conn *c, int paused)
+{
+    c->read_paused = paused;
+}
+
+int32_t hxc__conn_stream_id(const struct hxc__conn *c, void *user)
+{
+    return c->h2 ? hxc__h2_stream_id(c->h2, user) : 0;
 }
 
 unsigned hxc__conn_wants(const struct hxc__conn *c)
@@ -497,14 +553,15 @@ unsigned hxc__conn_wants(const struct hxc__conn *c)
     default:
         break;
     }
+    unsigned in = c->read_paused ? 0 : HXC_NET_IN;
     if (!c->tls_on)
-        return HXC_NET_IN | (c->want_out ? HXC_NET_OUT : 0);
+        return in | (c->want_out ? HXC_NET_OUT : 0);
     unsigned st = hxc__tls_state(c->tls);
     unsigned w = 0;
     if (st & HXC_TLS_SENDREC)
         w |= HXC_NET_OUT;
     if (st & HXC_TLS_RECVREC)
-        w |= HXC_NET_IN;
+        w |= in;
     return w;
 }
 

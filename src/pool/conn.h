@@ -18,9 +18,10 @@ struct hxc__conn;
 struct hxc__conn_params {
     int tls;                              /* https */
     const char *host;                     /* URL host (verified name, SNI) */
-    unsigned port;
+    const char *connect_host;             /* where to connect (after --connect-to) */
+    unsigned connect_port;
     const char *origin_key;               /* "https://host:port" for pooling */
-    const struct hxc__addr *addrs;        /* resolved or --resolve addresses */
+    const struct hxc__addr *addrs;        /* fixed addresses (--resolve), or none: DNS */
     size_t naddrs;
     const struct hxc__tls_config *tlscfg; /* linked, https only */
     int h2_prior_knowledge;               /* http: speak h2c without negotiation */
@@ -43,17 +44,34 @@ void hxc__conn_free(struct hxc__conn *c);
 hxc_status hxc__conn_submit(struct hxc__conn *c, const struct hxc__req_desc *req, int is_head,
                             hxc_error *err);
 
-/* Moves bytes without blocking. Returns HXC_OK while the connection is
+/* Moves bytes without blocking. w/n: the result of the last wait (may be
+ * NULL/0), used while connecting. Returns HXC_OK while the connection is
  * alive; otherwise the connection is dead, every request on it has been
  * completed with the error, and err says why. */
-hxc_status hxc__conn_pump(struct hxc__conn *c, hxc_error *err);
+hxc_status hxc__conn_pump(struct hxc__conn *c, const struct hxc__wait *w, size_t n,
+                          hxc_error *err);
 
 /* Fails every request on the connection with err and marks it dead. */
 void hxc__conn_fail(struct hxc__conn *c, const hxc_error *err);
 
-/* Socket and the events the connection waits for (HXC_NET_IN/OUT). */
-int hxc__conn_fd(const struct hxc__conn *c);
+/* Sockets to wait on (events set); how many were written. */
+size_t hxc__conn_fds(const struct hxc__conn *c, struct hxc__wait *w, size_t max);
+/* The connector's next timer while connecting, else -1. */
+int64_t hxc__conn_deadline(const struct hxc__conn *c);
 unsigned hxc__conn_wants(const struct hxc__conn *c);
+
+/* Multiplexing. */
+int hxc__conn_protocol_known(const struct hxc__conn *c); /* ready: h1 or h2 decided */
+int hxc__conn_is_h2(const struct hxc__conn *c);
+int hxc__conn_active(const struct hxc__conn *c);   /* requests queued or in flight */
+int hxc__conn_capacity(const struct hxc__conn *c); /* how many it may carry at once now */
+void hxc__conn_cancel(struct hxc__conn *c, void *user); /* completes with HXC_E_CANCELLED */
+void hxc__conn_resume(struct hxc__conn *c, void *user);
+int32_t hxc__conn_stream_id(const struct hxc__conn *c, void *user);
+/* Stops (1) or resumes (0) reading from the socket: backpressure for a
+ * pull-style reader that is behind (every stream on the connection waits). */
+void hxc__conn_pause_reading(struct hxc__conn *c, int paused);
+int64_t hxc__conn_created(const struct hxc__conn *c);
 
 int hxc__conn_ready(const struct hxc__conn *c);     /* connected (+ TLS handshake done) */
 int hxc__conn_dead(const struct hxc__conn *c);

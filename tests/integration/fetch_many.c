@@ -21,7 +21,7 @@ static void on_debug(void *user, hxc_debug_kind kind, const char *text)
     struct counts *c = user;
     if (kind != HXC_DEBUG_INFO)
         return;
-    if (strncmp(text, "Connected to ", 13) == 0)
+    if (strncmp(text, "Opening connection #", 20) == 0)
         c->connects++;
     else if (strncmp(text, "Re-using existing connection", 28) == 0)
         c->reuses++;

@@ -38,10 +38,10 @@ def failing(args, code, what=""):
 # ---------------------------------------------------------------- usage
 
 def test_usage_errors():
-    for args in (["--no-such-option", node.url("/hello")], ["-Z", node.url("/hello")],
+    for args in (["--no-such-option", node.url("/hello")], ["--parallel-max", "0", node.url("/hello")],
                  [], ["-o"], ["--max-redirs", "many", node.url("/hello")],
                  ["-H", "no colon here", node.url("/hello")],
-                 ["--resolve", "bad", node.url("/hello")], ["a", "b"]):
+                 ["--resolve", "bad", node.url("/hello")], ["-O"]):
         res = h.run_hxc(args)
         h.expect_rc(res, 2, "usage error for %r" % args)
         h.check(res.out == b"", "nothing on stdout for %r\n%s" % (args, res.describe()))

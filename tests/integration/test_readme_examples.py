@@ -25,7 +25,7 @@ def build(code, name):
         f.write(code)
     cc = os.environ.get("CC", "cc")
     cmd = [cc, "-std=gnu11", "-Wall", "-Wextra", "-Werror", "-I", os.path.join(SRC, "include"),
-           src, os.path.join(BUILD, "libhxc.a"), "-lbearssl", "-lnghttp2", "-o", exe]
+           src, os.path.join(BUILD, "libhxc.a"), "-lbearssl", "-lnghttp2", "-lcares", "-o", exe]
     if "HXC_SANITIZE:BOOL=ON" in open(os.path.join(BUILD, "CMakeCache.txt")).read():
         cmd.insert(1, "-fsanitize=address,undefined")
     p = subprocess.run(cmd, capture_output=True, text=True)

@@ -21,7 +21,9 @@
  *   mkdir -p /tmp/fuzz_h1_corpus && /tmp/fuzz_h1 -max_total_time=60 /tmp/fuzz_h1_corpus
  *
  * Input layout: byte 0 = flags (bit 0: HEAD request, bit 1: 200-byte header
- * limit, bit 2: abort from on_body, bit 3: no EOF at the end), byte 1 = feed
+ * limit, bit 2: abort from on_body, bit 3: no EOF at the end, bit 4: cancel
+ * the first request from inside on_body, bit 5: the first request is a POST
+ * with a chunked streamed body), byte 1 = feed
  * slice length (0 = all at once), the rest = the response bytes.
  */
 #include <stdlib.h>
@@ -34,7 +36,11 @@ struct fz_req {
     int completes;
     int events_after_complete;
     int abort_on_body;
+    int cancel_on_body; /* hxc__h1_cancel() from inside on_body */
+    int pieces;         /* streamed upload: pulls so far */
 };
+
+static struct hxc__h1 *fz_h;
 
 static void check(int cond)
 {
@@ -84,6 +90,11 @@ static int fz_body(void *u, const uint8_t *data, size_t len)
     check(len > 0 && data != NULL);
     volatile unsigned sum = data[0] + data[len - 1];
     (void)sum;
+    if (r->cancel_on_body) {
+        hxc__h1_cancel(fz_h);
+        check(r->completes == 1);
+        return 0;
+    }
     return r->abort_on_body;
 }
 
@@ -100,8 +111,24 @@ static void fz_complete(void *u, hxc_status status, const hxc_error *err)
 }
 
 static const struct hxc__msg_events fz_events = {
-    fz_status, fz_header, fz_done, fz_body, fz_complete,
+    .on_status = fz_status,
+    .on_header = fz_header,
+    .on_headers_done = fz_done,
+    .on_body = fz_body,
+    .on_trailer = fz_header,
+    .on_complete = fz_complete,
 };
+
+/* Chunked upload source: three pieces, then eof. */
+static int fz_read(void *u, uint8_t *buf, size_t cap, size_t *len, int *eof)
+{
+    struct fz_req *r = u;
+    size_t n = cap < 10 ? cap : 10;
+    memset(buf, 'x', n);
+    *len = n;
+    *eof = ++r->pieces == 3;
+    return 0;
+}
 
 static void drain(struct hxc__h1 *h)
 {
@@ -110,11 +137,17 @@ static void drain(struct hxc__h1 *h)
     hxc__h1_consume_out(h, n);
 }
 
-static int submit(struct hxc__h1 *h, struct fz_req *r, int is_head)
+static int submit(struct hxc__h1 *h, struct fz_req *r, int is_head, int upload)
 {
     struct hxc__req_desc d;
     memset(&d, 0, sizeof d);
     d.method = is_head ? "HEAD" : "GET";
+    if (upload) {
+        d.method = "POST";
+        d.has_body = 1;
+        d.body_read = fz_read;
+        d.body_read_length = -1;
+    }
     d.scheme = "https";
     d.authority = "fuzz.example";
     d.path = "/";
@@ -144,7 +177,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(reqs, 0, sizeof reqs);
     reqs[0].abort_on_body = (flags & 4) != 0;
     reqs[1].abort_on_body = (flags & 4) != 0;
-    int submitted = submit(h, &reqs[0], flags & 1);
+    reqs[0].cancel_on_body = (flags & 16) != 0;
+    fz_h = h;
+    int submitted = submit(h, &reqs[0], flags & 1, (flags & 32) && !(flags & 1));
     check(submitted == 1);
 
     size_t off = 0;
@@ -160,7 +195,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             check(reqs[submitted - 1].completes == 1);
             if (submitted == 2 || !hxc__h1_reusable(h))
                 break;
-            submitted += submit(h, &reqs[1], 0);
+            submitted += submit(h, &reqs[1], 0, 0);
             check(submitted == 2);
         }
     }

@@ -94,7 +94,11 @@ static void ev_complete(void *u, hxc_status status, const hxc_error *err)
 }
 
 static const struct hxc__msg_events events = {
-    ev_status, ev_header, ev_done, ev_body, ev_complete,
+    .on_status = ev_status,
+    .on_header = ev_header,
+    .on_headers_done = ev_done,
+    .on_body = ev_body,
+    .on_complete = ev_complete,
 };
 
 static void rec_init(struct rec *r)
@@ -843,6 +847,541 @@ static void test_early_response_and_abort(void)
     hxc__h1_free(NULL);
 }
 
+
+/* ------------------------------------------------- streamed uploads */
+
+/* A body source handing out `script` pieces in turn: "" pauses (no bytes,
+ * no eof); the last piece carries eof unless eof_apart (then one more call
+ * gives eof alone). A NULL piece makes the source fail. */
+struct src {
+    const char *const *script;
+    size_t n, next;
+    int eof_apart;
+    int calls;
+    size_t max_cap;
+    struct rec rec; /* the request's events (user points at the src) */
+};
+
+static int src_read(void *u, uint8_t *buf, size_t cap, size_t *len, int *eof)
+{
+    struct src *s = u;
+    s->calls++;
+    if (cap > s->max_cap)
+        s->max_cap = cap;
+    *len = 0;
+    *eof = 0;
+    if (s->next == s->n) {
+        *eof = 1;
+        return 0;
+    }
+    const char *piece = s->script[s->next++];
+    if (piece == NULL)
+        return 1;
+    size_t n = strlen(piece);
+    CHECK(n <= cap);
+    memcpy(buf, piece, n);
+    *len = n;
+    *eof = s->next == s->n && !s->eof_apart;
+    return 0;
+}
+
+/* Events for sources: user is the struct src; forward to its rec. */
+static int sv_status(void *u, int st, int v, const char *r, size_t rl, int i)
+{
+    return ev_status(&((struct src *)u)->rec, st, v, r, rl, i);
+}
+static int sv_header(void *u, const char *n, size_t nl, const char *v, size_t vl)
+{
+    return ev_header(&((struct src *)u)->rec, n, nl, v, vl);
+}
+static int sv_done(void *u)
+{
+    return ev_done(&((struct src *)u)->rec);
+}
+static int sv_body(void *u, const uint8_t *d, size_t n)
+{
+    return ev_body(&((struct src *)u)->rec, d, n);
+}
+static void sv_complete(void *u, hxc_status st, const hxc_error *e)
+{
+    ev_complete(&((struct src *)u)->rec, st, e);
+}
+static const struct hxc__msg_events src_events = {
+    .on_status = sv_status,
+    .on_header = sv_header,
+    .on_headers_done = sv_done,
+    .on_body = sv_body,
+    .on_complete = sv_complete,
+};
+
+static struct hxc__req_desc src_req(struct src *s, int64_t length)
+{
+    struct hxc__req_desc d;
+    memset(&d, 0, sizeof d);
+    d.method = "PUT";
+    d.scheme = "https";
+    d.authority = "example.com";
+    d.path = "/up";
+    d.has_body = 1;
+    d.body_read = src_read;
+    d.body_read_length = length;
+    d.user = s;
+    return d;
+}
+
+/* Drains everything pending (in steps of `step`) into out; returns bytes. */
+static size_t drain_all(struct hxc__h1 *h, char *out, size_t cap, size_t step)
+{
+    size_t total = 0, n;
+    const uint8_t *p;
+    while ((n = hxc__h1_pending_out(h, &p)) > 0) {
+        size_t take = n < step ? n : step;
+        if (total + take < cap)
+            memcpy(out + total, p, take);
+        total += take;
+        hxc__h1_consume_out(h, take);
+    }
+    out[total < cap ? total : cap - 1] = '\0';
+    return total;
+}
+
+#define UP_HEAD                                                                            \
+    "PUT /up HTTP/1.1\r\nHost: example.com\r\nUser-Agent: hxc/" HXC_VERSION_STRING "\r\n" \
+    "Accept: */*\r\n"
+
+static void test_upload_known_length(void)
+{
+    static const char *const script[] = {"hello ", "world"};
+    struct src s = {.script = script, .n = 2, .eof_apart = 1};
+    struct hxc__h1 *h = hxc__h1_new(&src_events, 0);
+    struct hxc__req_desc d = src_req(&s, 11);
+    hxc_error err;
+    char got[1024];
+    ASSERT_EQ(hxc__h1_submit(h, &d, 0, &err), HXC_OK);
+    ASSERT_EQ(s.calls, 0); /* nothing is pulled before the driver asks */
+    drain_all(h, got, sizeof got, 5);
+    ASSERT_STREQ(got, UP_HEAD "Content-Length: 11\r\n\r\nhello world");
+    ASSERT_EQ(s.calls, 3); /* two pieces, then eof on its own */
+    /* the announced length caps what a pull may give (+1 to spot excess) */
+    CHECK(s.max_cap <= 12);
+    ASSERT_EQ(feed_str(h, "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n", &err), HXC_OK);
+    ASSERT_EQ(s.rec.completes, 1);
+    ASSERT_EQ(s.rec.status, HXC_OK);
+    CHECK(hxc__h1_reusable(h));
+    hxc__h1_free(h);
+
+    /* length 0: the source is asked once and must say eof */
+    struct src z = {.script = script, .n = 0};
+    h = hxc__h1_new(&src_events, 0);
+    d = src_req(&z, 0);
+    ASSERT_EQ(hxc__h1_submit(h, &d, 0, &err), HXC_OK);
+    drain_all(h, got, sizeof got, 1000);
+    ASSERT_STREQ(got, UP_HEAD "Content-Length: 0\r\n\r\n");
+    ASSERT_EQ(z.calls, 1);
+    ASSERT_EQ(feed_str(h, "HTTP/1.1 204 No Content\r\n\r\n", &err), HXC_OK);
+    CHECK(hxc__h1_reusable(h));
+    hxc__h1_free(h);
+}
+
+static void test_upload_chunked_pause(void)
+{
+    static const char *const script[] = {"hello", "", "world!", "x"};
+    struct src s = {.script = script, .n = 4, .eof_apart = 1};
+    struct hxc__h1 *h = hxc__h1_new(&src_events, 0);
+    struct hxc__req_desc d = src_req(&s, -1);
+    hxc_error err;
+    char got[1024], all[2048];
+    ASSERT_EQ(hxc__h1_submit(h, &d, 0, &err), HXC_OK);
+    size_t n = drain_all(h, got, sizeof got, 7);
+    memcpy(all, got, n + 1);
+    ASSERT_STREQ(got, UP_HEAD "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n");
+    ASSERT_EQ(s.calls, 2); /* "hello", then "" paused the upload */
+    const uint8_t *p;
+    /* paused: asking again pulls nothing */
+    ASSERT_EQ(hxc__h1_pending_out(h, &p), 0);
+    ASSERT_EQ(s.calls, 2);
+    CHECK(hxc__h1_busy(h));
+    hxc__h1_resume(h);
+    size_t m = drain_all(h, got, sizeof got, 1000);
+    ASSERT_STREQ(got, "6\r\nworld!\r\n1\r\nx\r\n0\r\n\r\n");
+    memcpy(all + n, got, m + 1);
+    ASSERT_EQ(s.calls, 5);
+    ASSERT_EQ(hxc__h1_pending_out(h, &p), 0);
+    ASSERT_EQ(s.calls, 5); /* after eof the source is not asked again */
+    ASSERT_STREQ(all, UP_HEAD "Transfer-Encoding: chunked\r\n\r\n"
+                              "5\r\nhello\r\n6\r\nworld!\r\n1\r\nx\r\n0\r\n\r\n");
+    ASSERT_EQ(feed_str(h, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", &err), HXC_OK);
+    ASSERT_EQ(s.rec.status, HXC_OK);
+    CHECK(hxc__h1_reusable(h));
+    hxc__h1_free(h);
+
+    /* the last bytes and eof in one pull; nothing but eof at all */
+    static const char *const one[] = {"abc"};
+    struct src t = {.script = one, .n = 1};
+    h = hxc__h1_new(&src_events, 0);
+    d = src_req(&t, -1);
+    ASSERT_EQ(hxc__h1_submit(h, &d, 0, &err), HXC_OK);
+    drain_all(h, got, sizeof got, 1000);
+    ASSERT_STREQ(got, UP_HEAD "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n");
+    ASSERT_EQ(t.calls, 1);
+    hxc__h1_free(h);
+    struct src e = {.script = one, .n = 0};
+    h = hxc__h1_new(&src_events, 0);
+    d = src_req(&e, -1);
+    ASSERT_EQ(hxc__h1_submit(h, &d, 0, &err), HXC_OK);
+    drain_all(h, got, sizeof got, 1000);
+    ASSERT_STREQ(got, UP_HEAD "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+    hxc__h1_free(h);
+}
+
+/* A big source is pulled as the output drains, never read whole. */
+struct big_src {
+    uint64_t total, given;
+    struct rec rec;
+};
+
+static uint8_t big_byte(uint64_t i)
+{
+    return (uint8_t)(i * 7 + (i >> 10));
+}
+
+static int big_read(void *u, uint8_t *buf, size_t cap, size_t *len, int *eof)
+{
+    struct big_src *b = u;
+    size_t n = cap;
+    if (n > 5000) /* uneven pieces */
+        n = 5000 + (size_t)(b->given % 3000);
+    if (n > cap)
+        n = cap;
+    if (n > b->total - b->given)
+        n = (size_t)(b->total - b->given);
+    for (size_t i = 0; i < n; i++)
+        buf[i] = big_byte(b->given + i);
+    b->given += n;
+    *len = n;
+    *eof = b->given == b->total;
+    return 0;
+}
+
+static void big_complete(void *u, hxc_status st, const hxc_error *e)
+{
+    ev_complete(&((struct big_src *)u)->rec, st, e);
+}
+
+static const struct hxc__msg_events big_events = {.on_complete = big_complete};
+
+static void upload_big(int64_t announced)
+{
+    struct big_src b;
+    memset(&b, 0, sizeof b);
+    b.total = 4u << 20;
+    struct hxc__h1 *h = hxc__h1_new(&big_events, 0);
+    struct hxc__req_desc d;
+    memset(&d, 0, sizeof d);
+    d.method = "POST";
+    d.authority = "example.com";
+    d.path = "/big";
+    d.has_body = 1;
+    d.body_read = big_read;
+    d.body_read_length = announced;
+    d.user = &b;
+    hxc_error err;
+    ASSERT_EQ(hxc__h1_submit(h, &d, 0, &err), HXC_OK);
+    /* the receiver: skip the head, then check every body byte (de-chunking) */
+    size_t sent = 0, max_pending = 0, head_len = 0;
+    uint64_t body = 0, max_ahead = 0;
+    int bad = 0, in_head = 1;
+    char line[32];
+    size_t line_len = 0;
+    uint64_t chunk_left = 0;
+    int chunk_state = 0; /* 0 size line, 1 data, 2 CRLF after data, 3 done */
+    const uint8_t *p;
+    size_t n;
+    while ((n = hxc__h1_pending_out(h, &p)) > 0) {
+        if (n > max_pending)
+            max_pending = n;
+        uint64_t ahead = b.given - body;
+        if (ahead > max_ahead)
+            max_ahead = ahead;
+        size_t take = n < 1000 ? n : 1000; /* a slow socket */
+        for (size_t i = 0; i < take; i++) {
+            uint8_t c = p[i];
+            if (in_head) {
+                head_len++;
+                if (head_len >= 4 && c == '\n' && line_len == 1)
+                    in_head = 0;
+                line_len = c == '\n' ? 0 : line_len + 1;
+                continue;
+            }
+            if (announced >= 0 || chunk_state == 1) {
+                bad += c != big_byte(body);
+                body++;
+                if (announced < 0 && --chunk_left == 0)
+                    chunk_state = 2;
+            } else if (chunk_state == 0 || chunk_state == 2) {
+                if (c != '\n') {
+                    if (line_len < sizeof line - 1)
+                        line[line_len++] = (char)c;
+                    continue;
+                }
+                line[line_len] = '\0';
+                line_len = 0;
+                if (chunk_state == 2) {
+                    chunk_state = 0;
+                    continue;
+                }
+                chunk_left = strtoull(line, NULL, 16);
+                chunk_state = chunk_left ? 1 : 3;
+            }
+        }
+        sent += take;
+        hxc__h1_consume_out(h, take);
+    }
+    ASSERT_EQ(body, b.total);
+    ASSERT_EQ(bad, 0);
+    ASSERT_EQ(b.given, b.total);
+    if (announced < 0)
+        ASSERT_EQ(chunk_state, 3);
+    /* bounded: at most 64 KiB (+ the head) pulled ahead of the receiver */
+    CHECK(max_pending <= 65536 + head_len);
+    CHECK(max_ahead <= 65536);
+    CHECK(max_ahead > 0);
+    ASSERT_EQ(feed_str(h, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", &err), HXC_OK);
+    ASSERT_EQ(b.rec.status, HXC_OK);
+    CHECK(hxc__h1_reusable(h));
+    hxc__h1_free(h);
+}
+
+static void test_upload_big_bounded(void)
+{
+    upload_big(4 << 20);
+    upload_big(-1);
+}
+
+static void expect_upload_error(const char *const *script, size_t n, int64_t length,
+                                hxc_status want, const char *msg)
+{
+    struct src s = {.script = script, .n = n};
+    struct hxc__h1 *h = hxc__h1_new(&src_events, 0);
+    struct hxc__req_desc d = src_req(&s, length);
+    hxc_error err;
+    char got[1024];
+    ASSERT_EQ(hxc__h1_submit(h, &d, 0, &err), HXC_OK);
+    drain_all(h, got, sizeof got, 1000);
+    ASSERT_EQ(s.rec.completes, 1);
+    ASSERT_EQ(s.rec.status, want);
+    ASSERT_STREQ(s.rec.err.message, msg);
+    CHECK(!hxc__h1_busy(h) && !hxc__h1_reusable(h));
+    /* nothing more happens on it */
+    const uint8_t *p;
+    ASSERT_EQ(hxc__h1_pending_out(h, &p), 0);
+    hxc__h1_eof(h);
+    ASSERT_EQ(s.rec.completes, 1);
+    hxc__h1_free(h);
+}
+
+static void test_upload_errors(void)
+{
+    static const char *const five[] = {"12345"};
+    static const char *const fail[] = {"ab", NULL};
+    expect_upload_error(five, 1, 10, HXC_E_INVALID_ARGUMENT,
+                        "the request body source ended after 5 of 10 bytes");
+    static const char *const four[] = {"12", "34"};
+    expect_upload_error(four, 2, 3, HXC_E_INVALID_ARGUMENT,
+                        "the request body source produced more than the 3 bytes it announced");
+    expect_upload_error(fail, 2, -1, HXC_E_CALLBACK_ABORT,
+                        "the request body source aborted the upload after 2 bytes");
+    /* the caller may not frame a streamed body */
+    struct src s = {.script = five, .n = 1};
+    struct hxc__hdr hs[] = {{"content-length", 14, "5", 1}};
+    struct hxc__h1 *h = hxc__h1_new(&src_events, 0);
+    struct hxc__req_desc d = src_req(&s, 5);
+    hxc_error err;
+    d.headers = hs;
+    d.nheaders = 1;
+    ASSERT_EQ(hxc__h1_submit(h, &d, 0, &err), HXC_E_INVALID_ARGUMENT);
+    ASSERT_CONTAINS(err.message, "'Content-Length' conflicts with the streamed request body");
+    d = src_req(&s, -2);
+    ASSERT_EQ(hxc__h1_submit(h, &d, 0, &err), HXC_E_INVALID_ARGUMENT);
+    ASSERT_CONTAINS(err.message, "invalid length -2");
+    CHECK(hxc__h1_reusable(h));
+    hxc__h1_free(h);
+}
+
+/* The server answers before the upload is done: the request completes and
+ * the connection is not reused (the rest of the body was never sent). */
+static void test_upload_early_response(void)
+{
+    static const char *const script[] = {"part1", ""};
+    struct src s = {.script = script, .n = 2, .eof_apart = 1};
+    struct hxc__h1 *h = hxc__h1_new(&src_events, 0);
+    struct hxc__req_desc d = src_req(&s, -1);
+    hxc_error err;
+    char got[1024];
+    ASSERT_EQ(hxc__h1_submit(h, &d, 0, &err), HXC_OK);
+    drain_all(h, got, sizeof got, 1000);
+    ASSERT_EQ(feed_str(h, "HTTP/1.1 413 Too Large\r\nContent-Length: 0\r\n\r\n", &err),
+              HXC_OK);
+    ASSERT_EQ(s.rec.status, HXC_OK);
+    CHECK(!hxc__h1_reusable(h) && !hxc__h1_busy(h));
+    hxc__h1_resume(h);
+    const uint8_t *p;
+    ASSERT_EQ(hxc__h1_pending_out(h, &p), 0);
+    ASSERT_EQ(s.calls, 2);
+    hxc__h1_free(h);
+}
+
+/* ------------------------------------------------------------- cancel */
+
+static int cancel_in_body(void *u, const uint8_t *d, size_t n)
+{
+    struct rec *r = u;
+    ev_body(u, d, n);
+    hxc__h1_cancel(r->h);
+    return 0;
+}
+
+static void test_cancel(void)
+{
+    struct rec r;
+    rec_init(&r);
+    struct hxc__h1 *h = start(&r, 0, "GET");
+    hxc_error err;
+    ASSERT_EQ(feed_str(h, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc", &err), HXC_OK);
+    hxc__h1_cancel(h);
+    ASSERT_EQ(r.completes, 1);
+    ASSERT_EQ(r.status, HXC_E_CANCELLED);
+    ASSERT_STREQ(r.err.message, "transfer cancelled");
+    CHECK(!hxc__h1_busy(h) && !hxc__h1_reusable(h));
+    struct hxc__req_desc d = get_req(&r, "GET");
+    ASSERT_EQ(hxc__h1_submit(h, &d, 0, &err), HXC_E_CONN_CLOSED);
+    ASSERT_CONTAINS(err.message, "cancelled");
+    hxc__h1_cancel(h); /* nothing in flight: no second completion */
+    hxc__h1_eof(h);
+    ASSERT_EQ(r.completes, 1);
+    hxc__h1_free(h);
+
+    /* cancel of a streamed upload that is paused */
+    static const char *const script[] = {"abc", ""};
+    struct src s = {.script = script, .n = 2, .eof_apart = 1};
+    h = hxc__h1_new(&src_events, 0);
+    d = src_req(&s, 100);
+    char got[512];
+    ASSERT_EQ(hxc__h1_submit(h, &d, 0, &err), HXC_OK);
+    drain_all(h, got, sizeof got, 1000);
+    hxc__h1_cancel(h);
+    ASSERT_EQ(s.rec.completes, 1);
+    ASSERT_EQ(s.rec.status, HXC_E_CANCELLED);
+    hxc__h1_resume(h);
+    const uint8_t *p;
+    ASSERT_EQ(hxc__h1_pending_out(h, &p), 0);
+    ASSERT_EQ(s.calls, 2);
+    hxc__h1_free(h);
+
+    /* cancel from inside on_body: parsing stops, feed says so */
+    static const struct hxc__msg_events cev = {
+        .on_status = ev_status, .on_body = cancel_in_body, .on_complete = ev_complete};
+    rec_init(&r);
+    h = hxc__h1_new(&cev, 0);
+    r.h = h;
+    d = get_req(&r, "GET");
+    ASSERT_EQ(hxc__h1_submit(h, &d, 0, &err), HXC_OK);
+    drain_all(h, got, sizeof got, 1000);
+    ASSERT_EQ(feed_str(h, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                          "3\r\nabc\r\n3\r\ndef\r\n0\r\n\r\n",
+                       &err),
+              HXC_E_CANCELLED);
+    ASSERT_CONTAINS(err.message, "cancelled");
+    ASSERT_EQ(r.completes, 1);
+    ASSERT_EQ(r.status, HXC_E_CANCELLED);
+    ASSERT_EQ(r.bodylen, 3); /* "def" never reported */
+    CHECK(!hxc__h1_busy(h) && !hxc__h1_reusable(h));
+    hxc__h1_free(h);
+}
+
+static void test_close_delimited_flag(void)
+{
+    struct rec r;
+    rec_init(&r);
+    struct hxc__h1 *h = start(&r, 0, "GET");
+    hxc_error err;
+    CHECK(!hxc__h1_close_delimited(h));
+    ASSERT_EQ(feed_str(h, "HTTP/1.1 200 OK\r\nContent-Type: x\r\n\r\nab", &err), HXC_OK);
+    CHECK(hxc__h1_close_delimited(h));
+    hxc__h1_eof(h);
+    CHECK(!hxc__h1_close_delimited(h));
+    ASSERT_EQ(r.status, HXC_OK);
+    hxc__h1_free(h);
+
+    static const char *const framed[] = {
+        "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab",
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nab\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n",
+    };
+    for (size_t i = 0; i < sizeof framed / sizeof framed[0]; i++) {
+        rec_init(&r);
+        h = start(&r, 0, "GET");
+        ASSERT_EQ(feed_str(h, framed[i], &err), HXC_OK);
+        CHECK(hxc__h1_busy(h));
+        CHECK(!hxc__h1_close_delimited(h));
+        hxc__h1_free(h);
+    }
+}
+
+/* ------------------------------------------------------------ trailers */
+
+static int ev_trailer(void *u, const char *name, size_t name_len, const char *value,
+                      size_t value_len)
+{
+    struct rec *r = u;
+    r->in_body = 0;
+    logf_(r, "trailer '%.*s' '%.*s'\n", (int)name_len, name, (int)value_len, value);
+    return r->abort_on && strcmp(r->abort_on, "trailer") == 0;
+}
+
+static void test_on_trailer(void)
+{
+    static const struct hxc__msg_events tev = {
+        .on_status = ev_status,
+        .on_header = ev_header,
+        .on_headers_done = ev_done,
+        .on_body = ev_body,
+        .on_trailer = ev_trailer,
+        .on_complete = ev_complete,
+    };
+    static const char resp[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                               "5\r\nhello\r\n0\r\nX-Checksum: abc\r\nX-Other: 1\r\n\r\n";
+    for (int abort = 0; abort < 2; abort++) {
+        struct rec r;
+        rec_init(&r);
+        r.abort_on = abort ? "trailer" : NULL;
+        struct hxc__h1 *h = hxc__h1_new(&tev, 0);
+        struct hxc__req_desc d = get_req(&r, "GET");
+        hxc_error err;
+        char got[512];
+        ASSERT_EQ(hxc__h1_submit(h, &d, 0, &err), HXC_OK);
+        drain_all(h, got, sizeof got, 1000);
+        /* byte by byte: the trailer budget and events do not depend on splits */
+        hxc_status st = feed_split(h, resp, strlen(resp), -1, &err);
+        r.log[r.loglen] = '\0';
+        if (!abort) {
+            ASSERT_EQ(st, HXC_OK);
+            ASSERT_STREQ(r.log, "status 200 v11 'OK'\n"
+                                "header 'Transfer-Encoding' 'chunked'\n"
+                                "done\nbody\n"
+                                "trailer 'X-Checksum' 'abc'\n"
+                                "trailer 'X-Other' '1'\n"
+                                "complete HXC_OK\n");
+            CHECK(hxc__h1_reusable(h));
+        } else {
+            ASSERT_EQ(st, HXC_E_CALLBACK_ABORT);
+            ASSERT_STREQ(r.err.message, "the trailer callback aborted the request");
+            ASSERT_EQ(r.completes, 1);
+        }
+        hxc__h1_free(h);
+    }
+}
+
 int main(void)
 {
     test_request_bytes();
@@ -862,5 +1401,13 @@ int main(void)
     test_stray_bytes();
     test_callback_abort();
     test_early_response_and_abort();
+    test_upload_known_length();
+    test_upload_chunked_pause();
+    test_upload_big_bounded();
+    test_upload_errors();
+    test_upload_early_response();
+    test_cancel();
+    test_close_delimited_flag();
+    test_on_trailer();
     return HARNESS_RESULT();
 }

@@ -39,6 +39,7 @@ struct srv_stream {
     char textbuf[64];
     uint32_t close_code;
     int closed;
+    size_t body_bad; /* request body bytes that differ from upload_byte() */
 };
 
 struct server {
@@ -52,6 +53,12 @@ struct server {
 static uint8_t pattern(size_t i, unsigned seed)
 {
     return (uint8_t)((i * 31u + seed * 7u + (i >> 8)) & 0xff);
+}
+
+/* Request bodies of the upload tests. */
+static uint8_t upload_byte(uint64_t i)
+{
+    return (uint8_t)(i * 13u + (i >> 12));
 }
 
 static ssize_t srv_read(nghttp2_session *s, int32_t id, uint8_t *buf, size_t length,
@@ -202,10 +209,12 @@ static int srv_data(nghttp2_session *s, uint8_t flags, int32_t id, const uint8_t
 {
     struct srv_stream *ss = srv_stream(s, id);
     (void)flags;
-    (void)d;
     (void)ud;
-    if (ss)
-        ss->body_recv += len;
+    if (ss == NULL)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        ss->body_bad += d[i] != upload_byte(ss->body_recv + i);
+    ss->body_recv += len;
     return 0;
 }
 
@@ -237,10 +246,11 @@ static int srv_close(nghttp2_session *s, int32_t id, uint32_t code, void *ud)
     return 0;
 }
 
-static void srv_init(struct server *sv)
+/* max_streams 0: the server's SETTINGS do not mention the limit. */
+static void srv_init_max(struct server *sv, uint32_t max_streams)
 {
     nghttp2_session_callbacks *cb;
-    nghttp2_settings_entry iv[] = {{NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, 100}};
+    nghttp2_settings_entry iv[] = {{NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, max_streams}};
     memset(sv, 0, sizeof *sv);
     nghttp2_session_callbacks_new(&cb);
     nghttp2_session_callbacks_set_on_begin_headers_callback(cb, srv_begin_headers);
@@ -250,7 +260,12 @@ static void srv_init(struct server *sv)
     nghttp2_session_callbacks_set_on_stream_close_callback(cb, srv_close);
     nghttp2_session_server_new(&sv->s, cb, sv);
     nghttp2_session_callbacks_del(cb);
-    nghttp2_submit_settings(sv->s, NGHTTP2_FLAG_NONE, iv, 1);
+    nghttp2_submit_settings(sv->s, NGHTTP2_FLAG_NONE, iv, max_streams ? 1 : 0);
+}
+
+static void srv_init(struct server *sv)
+{
+    srv_init_max(sv, 100);
 }
 
 /* ----------------------------------------------------------- client */
@@ -272,6 +287,14 @@ struct resp {
     struct hxc__h2 *resubmit_h;
     const struct hxc__req_desc *resubmit;
     int32_t resubmit_id;
+    /* streaming checks: count and verify pattern(seed) instead of storing */
+    int count_only;
+    unsigned seed;
+    size_t bad;
+    struct hxc__h2 *self;   /* for calls from inside events */
+    int cancel_on_body;     /* hxc__h2_cancel() from inside on_body */
+    int32_t id_at_complete; /* hxc__h2_stream_id() inside on_complete */
+    int ntrailer;           /* on_trailer calls */
 };
 
 static void append(char *buf, size_t cap, const char *n, size_t nl, const char *v, size_t vl)
@@ -318,6 +341,16 @@ static int ev_body(void *u, const uint8_t *d, size_t len)
     r->late_events += r->ncomplete;
     if (r->abort_on_body)
         return 1;
+    if (r->cancel_on_body) {
+        ASSERT_EQ(hxc__h2_cancel(r->self, r), 0);
+        return 0;
+    }
+    if (r->count_only) {
+        for (size_t i = 0; i < len; i++)
+            r->bad += d[i] != pattern(r->body_len + i, r->seed);
+        r->body_len += len;
+        return 0;
+    }
     r->body = realloc(r->body, r->body_len + len);
     memcpy(r->body + r->body_len, d, len);
     r->body_len += len;
@@ -332,6 +365,8 @@ static void ev_complete(void *u, hxc_status status, const hxc_error *err)
     CHECK((status == HXC_OK) == (err == NULL));
     if (err)
         r->err = *err;
+    if (r->self)
+        r->id_at_complete = hxc__h2_stream_id(r->self, r);
     if (r->resubmit) {
         const struct hxc__req_desc *req = r->resubmit;
         r->resubmit = NULL;
@@ -339,8 +374,32 @@ static void ev_complete(void *u, hxc_status status, const hxc_error *err)
     }
 }
 
-static const struct hxc__msg_events events = {ev_status, ev_header, ev_headers_done, ev_body,
-                                              ev_complete};
+static int ev_trailer(void *u, const char *n, size_t nl, const char *v, size_t vl)
+{
+    struct resp *r = u;
+    r->late_events += r->ncomplete;
+    r->ntrailer++;
+    CHECK(r->headers_done == 1);
+    append(r->trailers, sizeof r->trailers, n, nl, v, vl);
+    return 0;
+}
+
+static const struct hxc__msg_events events = {
+    .on_status = ev_status,
+    .on_header = ev_header,
+    .on_headers_done = ev_headers_done,
+    .on_body = ev_body,
+    .on_complete = ev_complete,
+};
+
+static const struct hxc__msg_events events_tr = {
+    .on_status = ev_status,
+    .on_header = ev_header,
+    .on_headers_done = ev_headers_done,
+    .on_body = ev_body,
+    .on_trailer = ev_trailer,
+    .on_complete = ev_complete,
+};
 
 static struct hxc__h2 *client(size_t max_header_bytes)
 {
@@ -375,6 +434,11 @@ static int32_t submit(struct hxc__h2 *h, const char *path, struct resp *r)
  * `chunk` bytes go to the server per round (short writes by the driver);
  * the client is fed in pieces of `piece` bytes. Returns the first
  * non-OK feed status. */
+/* Largest client output seen by pump2, and a hook run after every round. */
+static size_t pump_max_out;
+static void (*pump_hook)(void *ctx);
+static void *pump_hook_ctx;
+
 static hxc_status pump2(struct hxc__h2 *h, struct server *sv, size_t chunk, size_t piece)
 {
     hxc_status result = HXC_OK;
@@ -383,6 +447,10 @@ static hxc_status pump2(struct hxc__h2 *h, struct server *sv, size_t chunk, size
         ssize_t m;
         int moved = 0;
         size_t n = hxc__h2_pending_out(h, &p);
+        if (n > pump_max_out)
+            pump_max_out = n;
+        if (pump_hook != NULL)
+            pump_hook(pump_hook_ctx);
         if (n > chunk)
             n = chunk;
         if (n > 0) {
@@ -1015,6 +1083,534 @@ static void test_names(void)
     ASSERT_STREQ(hxc__h2_error_code_name(0xe), "unknown error code");
 }
 
+
+/* ------------------------------------------------- streamed uploads */
+
+struct upload {
+    struct resp r; /* first member: the events see a struct resp */
+    uint64_t total, given;
+    uint64_t pause_at; /* give nothing once when this much was given (0: never) */
+    int pauses;
+    int fail;          /* the source fails (returns non-zero) at fail_at */
+    uint64_t fail_at;
+    size_t max_cap;
+    int calls;
+};
+
+static int up_read(void *u, uint8_t *buf, size_t cap, size_t *len, int *eof)
+{
+    struct upload *up = u;
+    size_t n = cap;
+    up->calls++;
+    if (cap > up->max_cap)
+        up->max_cap = cap;
+    *len = 0;
+    *eof = 0;
+    if (up->fail && up->given >= up->fail_at)
+        return 1;
+    if (up->pause_at && up->given == up->pause_at && up->pauses == 0) {
+        up->pauses++;
+        return 0;
+    }
+    if (up->pause_at && up->given < up->pause_at && n > up->pause_at - up->given)
+        n = (size_t)(up->pause_at - up->given);
+    if (up->fail && n > up->fail_at - up->given)
+        n = (size_t)(up->fail_at - up->given);
+    if (n > up->total - up->given)
+        n = (size_t)(up->total - up->given);
+    for (size_t i = 0; i < n; i++)
+        buf[i] = upload_byte(up->given + i);
+    up->given += n;
+    *len = n;
+    *eof = up->given == up->total;
+    return 0;
+}
+
+static int32_t submit_upload(struct hxc__h2 *h, struct upload *up, int64_t announced)
+{
+    struct hxc__req_desc d = get("/echo", &up->r);
+    hxc_error err;
+    d.method = "POST";
+    d.has_body = 1;
+    d.body_read = up_read;
+    d.body_read_length = announced;
+    int32_t id = hxc__h2_submit(h, &d, &err);
+    CHECK(id > 0);
+    return id;
+}
+
+static void check_echo(struct resp *r, uint64_t n)
+{
+    char want[32];
+    snprintf(want, sizeof want, "%llu", (unsigned long long)n);
+    r->body = realloc(r->body, r->body_len + 1);
+    r->body[r->body_len] = 0;
+    ASSERT_STREQ((char *)r->body, want);
+}
+
+static void test_upload_known_unknown(void)
+{
+    for (int known = 0; known < 2; known++) {
+        struct server sv;
+        struct upload up;
+        struct hxc__h2 *h = client(0);
+        memset(&up, 0, sizeof up);
+        up.total = 200000; /* > the server's 65535-byte windows */
+        srv_init(&sv);
+        submit_upload(h, &up, known ? 200000 : -1);
+        ASSERT_EQ(pump2(h, &sv, 5000, (size_t)-1), HXC_OK);
+        ASSERT_EQ(up.r.ncomplete, 1);
+        ASSERT_EQ(up.r.result, HXC_OK);
+        ASSERT_EQ(sv.st[0].body_recv, 200000);
+        ASSERT_EQ(sv.st[0].body_bad, 0);
+        ASSERT_STREQ(sv.st[0].method, "POST");
+        if (known)
+            ASSERT_CONTAINS(sv.st[0].seen, "content-length=200000;");
+        else
+            CHECK(strstr(sv.st[0].seen, "content-length") == NULL);
+        CHECK(up.max_cap <= 16384); /* one DATA frame per pull */
+        check_echo(&up.r, 200000);
+        hxc__h2_free(h);
+        nghttp2_session_del(sv.s);
+        resp_free(&up.r);
+    }
+}
+
+/* A source of 0 bytes: asked once, eof; content-length: 0. */
+static void test_upload_empty(void)
+{
+    struct server sv;
+    struct upload up;
+    struct hxc__h2 *h = client(0);
+    memset(&up, 0, sizeof up);
+    srv_init(&sv);
+    submit_upload(h, &up, 0);
+    ASSERT_EQ(pump(h, &sv), HXC_OK);
+    ASSERT_EQ(up.r.result, HXC_OK);
+    ASSERT_EQ(up.calls, 1);
+    ASSERT_CONTAINS(sv.st[0].seen, "content-length=0;");
+    check_echo(&up.r, 0);
+    hxc__h2_free(h);
+    nghttp2_session_del(sv.s);
+    resp_free(&up.r);
+}
+
+/* Cancelling a paused upload resets it; a later resume does nothing. */
+static void test_upload_cancel_paused(void)
+{
+    struct server sv;
+    struct upload up;
+    struct hxc__h2 *h = client(0);
+    memset(&up, 0, sizeof up);
+    up.total = 10000;
+    up.pause_at = 3000;
+    srv_init(&sv);
+    int32_t id = submit_upload(h, &up, 10000);
+    ASSERT_EQ(pump(h, &sv), HXC_OK);
+    ASSERT_EQ(sv.st[0].body_recv, 3000);
+    ASSERT_EQ(hxc__h2_cancel(h, &up.r), 0);
+    ASSERT_EQ(up.r.result, HXC_E_CANCELLED);
+    hxc__h2_resume(h, &up.r);
+    int calls = up.calls;
+    ASSERT_EQ(pump(h, &sv), HXC_OK);
+    ASSERT_EQ(up.calls, calls);
+    ASSERT_EQ(sv.rst_id, id);
+    ASSERT_EQ(sv.rst_code, NGHTTP2_CANCEL);
+    ASSERT_EQ(sv.st[0].body_recv, 3000);
+    ASSERT_EQ(up.r.ncomplete, 1);
+    ASSERT_EQ(hxc__h2_open_streams(h), 0);
+    hxc__h2_free(h);
+    nghttp2_session_del(sv.s);
+}
+
+static void test_upload_pause_resume(void)
+{
+    struct server sv;
+    struct upload up, other;
+    struct hxc__h2 *h = client(0);
+    memset(&up, 0, sizeof up);
+    memset(&other, 0, sizeof other);
+    up.total = 50000;
+    up.pause_at = 1000;
+    srv_init(&sv);
+    submit_upload(h, &up, -1);
+    ASSERT_EQ(pump(h, &sv), HXC_OK);
+    ASSERT_EQ(up.pauses, 1);
+    ASSERT_EQ(sv.st[0].body_recv, 1000);
+    ASSERT_EQ(up.r.ncomplete, 0);
+    CHECK(!hxc__h2_want_write(h)); /* nothing to do until resumed */
+    int calls = up.calls;
+    ASSERT_EQ(pump(h, &sv), HXC_OK);
+    ASSERT_EQ(up.calls, calls); /* a deferred source is not polled */
+    /* a sibling is not held up by the paused upload */
+    submit(h, "/size/10/1", &other.r);
+    ASSERT_EQ(pump(h, &sv), HXC_OK);
+    ASSERT_EQ(other.r.result, HXC_OK);
+    hxc__h2_resume(h, &other.r); /* not an upload: nothing happens */
+    hxc__h2_resume(h, &up.r);
+    CHECK(hxc__h2_want_write(h));
+    ASSERT_EQ(pump(h, &sv), HXC_OK);
+    ASSERT_EQ(up.r.ncomplete, 1);
+    ASSERT_EQ(up.r.result, HXC_OK);
+    ASSERT_EQ(sv.st[0].body_recv, 50000);
+    ASSERT_EQ(sv.st[0].body_bad, 0);
+    check_echo(&up.r, 50000);
+    hxc__h2_free(h);
+    nghttp2_session_del(sv.s);
+    resp_free(&up.r);
+    resp_free(&other.r);
+}
+
+static void test_upload_errors(void)
+{
+    struct server sv;
+    struct upload shortb, longb, failb, sib;
+    struct hxc__h2 *h = client(0);
+    memset(&shortb, 0, sizeof shortb);
+    memset(&longb, 0, sizeof longb);
+    memset(&failb, 0, sizeof failb);
+    memset(&sib, 0, sizeof sib);
+    shortb.total = 500;  /* announced 1000 */
+    longb.total = 40000; /* announced 30000 */
+    failb.total = 100000;
+    failb.fail = 1;
+    failb.fail_at = 20000;
+    srv_init(&sv);
+    int32_t ids = submit_upload(h, &shortb, 1000);
+    int32_t idl = submit_upload(h, &longb, 30000);
+    int32_t idf = submit_upload(h, &failb, -1);
+    submit(h, "/size/5000/2", &sib.r);
+    ASSERT_EQ(pump(h, &sv), HXC_OK);
+    ASSERT_EQ(shortb.r.ncomplete, 1);
+    ASSERT_EQ(shortb.r.result, HXC_E_INVALID_ARGUMENT);
+    ASSERT_EQ(shortb.r.err.code, HXC_E_INVALID_ARGUMENT);
+    ASSERT_STREQ(shortb.r.err.message,
+                 "the request body source ended after 500 of 1000 bytes (HTTP/2 stream 1)");
+    ASSERT_EQ(longb.r.ncomplete, 1);
+    ASSERT_EQ(longb.r.result, HXC_E_INVALID_ARGUMENT);
+    ASSERT_STREQ(longb.r.err.message, "the request body source produced more than the 30000 "
+                                      "bytes it announced (HTTP/2 stream 3)");
+    ASSERT_EQ(failb.r.ncomplete, 1);
+    ASSERT_EQ(failb.r.result, HXC_E_CALLBACK_ABORT);
+    ASSERT_STREQ(failb.r.err.message, "the request body source aborted the upload after 20000 "
+                                      "bytes (HTTP/2 stream 5)");
+    ASSERT_EQ(sib.r.ncomplete, 1);
+    ASSERT_EQ(sib.r.result, HXC_OK);
+    CHECK(body_matches(&sib.r, 5000, 2));
+    /* each failed upload was reset with CANCEL, never half-finished */
+    for (int i = 0; i < 3; i++) {
+        CHECK(sv.st[i].id == ids || sv.st[i].id == idl || sv.st[i].id == idf);
+        CHECK(sv.st[i].closed);
+        ASSERT_EQ(sv.st[i].close_code, NGHTTP2_CANCEL);
+    }
+    ASSERT_EQ(shortb.r.late_events + longb.r.late_events + failb.r.late_events, 0);
+    ASSERT_EQ(hxc__h2_open_streams(h), 0);
+    /* invalid descriptions */
+    struct hxc__req_desc d = get("/echo", &sib.r);
+    static const uint8_t b[1] = {1};
+    hxc_error err;
+    d.has_body = 1;
+    d.body_read = up_read;
+    d.body_read_length = -2;
+    CHECK(hxc__h2_submit(h, &d, &err) < 0);
+    ASSERT_CONTAINS(err.message, "invalid length -2");
+    d.body_read_length = 1;
+    d.body = b;
+    d.body_len = 1;
+    CHECK(hxc__h2_submit(h, &d, &err) < 0);
+    ASSERT_CONTAINS(err.message, "both an in-memory body and a body source");
+    hxc__h2_free(h);
+    nghttp2_session_del(sv.s);
+    resp_free(&sib.r);
+}
+
+/* 64 MiB each way through the in-memory server, with bounded buffering. */
+struct big_watch {
+    struct server *sv;
+    struct upload *up;
+    struct resp *down;
+    uint64_t max_ahead; /* upload: pulled from the source, not yet at the server */
+    uint64_t max_lag;   /* download: sent by the server, not yet given to on_body */
+};
+
+static void big_hook(void *ctx)
+{
+    struct big_watch *w = ctx;
+    if (w->up != NULL && w->sv->n > 0) {
+        uint64_t ahead = w->up->given - w->sv->st[0].body_recv;
+        if (ahead > w->max_ahead)
+            w->max_ahead = ahead;
+    }
+    if (w->down != NULL && w->sv->n > 0) {
+        uint64_t lag = w->sv->st[0].resp_off - w->down->body_len;
+        if (lag > w->max_lag)
+            w->max_lag = lag;
+    }
+}
+
+#define BIG (64u << 20)
+
+static void test_upload_64mib(void)
+{
+    struct server sv;
+    static struct upload up;
+    struct big_watch w;
+    struct hxc__h2 *h = client(0);
+    memset(&up, 0, sizeof up);
+    memset(&w, 0, sizeof w);
+    up.total = BIG;
+    srv_init(&sv);
+    w.sv = &sv;
+    w.up = &up;
+    submit_upload(h, &up, BIG);
+    pump_max_out = 0;
+    pump_hook = big_hook;
+    pump_hook_ctx = &w;
+    /* a socket taking 16000 bytes per round; the server's 64 KiB windows
+     * refill with its WINDOW_UPDATEs */
+    ASSERT_EQ(pump2(h, &sv, 16000, (size_t)-1), HXC_OK);
+    pump_hook = NULL;
+    ASSERT_EQ(up.r.ncomplete, 1);
+    ASSERT_EQ(up.r.result, HXC_OK);
+    ASSERT_EQ(sv.st[0].body_recv, BIG);
+    ASSERT_EQ(sv.st[0].body_bad, 0);
+    check_echo(&up.r, BIG);
+    fprintf(stderr, "64 MiB upload: max output buffered %zu, max pulled ahead %llu\n",
+            pump_max_out, (unsigned long long)w.max_ahead);
+    CHECK(pump_max_out <= 64 * 1024);
+    CHECK(w.max_ahead <= 64 * 1024);
+    hxc__h2_free(h);
+    nghttp2_session_del(sv.s);
+    resp_free(&up.r);
+}
+
+static void test_download_64mib(void)
+{
+    struct server sv;
+    struct resp r = {0};
+    struct big_watch w;
+    struct hxc__h2 *h = client(0);
+    char path[64];
+    memset(&w, 0, sizeof w);
+    srv_init(&sv);
+    r.count_only = 1;
+    r.seed = 3;
+    w.sv = &sv;
+    w.down = &r;
+    snprintf(path, sizeof path, "/size/%u/3", BIG);
+    submit(h, path, &r);
+    pump_max_out = 0;
+    pump_hook = big_hook;
+    pump_hook_ctx = &w;
+    /* fed in 1000-byte pieces: partial DATA frames are delivered too */
+    ASSERT_EQ(pump2(h, &sv, (size_t)-1, 1000), HXC_OK);
+    pump_hook = NULL;
+    ASSERT_EQ(r.ncomplete, 1);
+    ASSERT_EQ(r.result, HXC_OK);
+    ASSERT_EQ(r.body_len, BIG);
+    ASSERT_EQ(r.bad, 0);
+    /* 64 MiB through 16 MiB windows: WINDOW_UPDATEs kept it moving, and
+     * every byte the server sent was handed to on_body by the end of the
+     * round that carried it; the client only ever had control frames out */
+    ASSERT_EQ(w.max_lag, 0);
+    fprintf(stderr, "64 MiB download: max client output %zu\n", pump_max_out);
+    CHECK(pump_max_out < 1024);
+    hxc__h2_free(h);
+    nghttp2_session_del(sv.s);
+}
+
+/* ------------------------------------------------------------- cancel */
+
+static void test_cancel(void)
+{
+    struct server sv;
+    struct resp a = {0}, b = {0}, c = {0};
+    struct hxc__h2 *h = client(0);
+    srv_init(&sv);
+    b.self = h;
+    submit(h, "/hold", &a);
+    int32_t idb = submit(h, "/hold", &b);
+    submit(h, "/hold", &c);
+    ASSERT_EQ(pump(h, &sv), HXC_OK);
+    ASSERT_EQ(sv.n, 3);
+    ASSERT_EQ(hxc__h2_open_streams(h), 3);
+    ASSERT_EQ(hxc__h2_cancel(h, &b), 0);
+    /* completed from inside the call, its slot freed at once */
+    ASSERT_EQ(b.ncomplete, 1);
+    ASSERT_EQ(b.result, HXC_E_CANCELLED);
+    ASSERT_EQ(b.err.code, HXC_E_CANCELLED);
+    ASSERT_STREQ(b.err.message, "transfer cancelled");
+    ASSERT_EQ(b.id_at_complete, idb);
+    ASSERT_EQ(hxc__h2_open_streams(h), 2);
+    ASSERT_EQ(hxc__h2_cancel(h, &b), -1);
+    ASSERT_EQ(hxc__h2_stream_id(h, &b), 0);
+    ASSERT_EQ(pump(h, &sv), HXC_OK);
+    ASSERT_EQ(sv.rst_id, idb);
+    ASSERT_EQ(sv.rst_code, NGHTTP2_CANCEL);
+    CHECK(sv.st[1].closed);
+    ASSERT_EQ(sv.st[1].close_code, NGHTTP2_CANCEL);
+    /* the server answers all three anyway: the cancelled one stays quiet */
+    srv_respond(&sv, 1, 100);
+    srv_respond(&sv, idb, 100);
+    srv_respond(&sv, 5, 300);
+    ASSERT_EQ(pump(h, &sv), HXC_OK);
+    ASSERT_EQ(a.ncomplete, 1);
+    ASSERT_EQ(a.result, HXC_OK);
+    CHECK(body_matches(&a, 100, 1));
+    ASSERT_EQ(c.ncomplete, 1);
+    ASSERT_EQ(c.result, HXC_OK);
+    CHECK(body_matches(&c, 300, 5));
+    ASSERT_EQ(b.ncomplete, 1);
+    ASSERT_EQ(b.late_events, 0);
+    ASSERT_EQ(b.status, 0);
+    ASSERT_EQ(hxc__h2_open_streams(h), 0);
+    CHECK(hxc__h2_can_submit(h));
+    hxc__h2_free(h);
+    nghttp2_session_del(sv.s);
+    resp_free(&a);
+    resp_free(&c);
+}
+
+/* Cancel from inside on_body while the body streams; a sibling goes on. */
+static void test_cancel_inside_body(void)
+{
+    struct server sv;
+    struct resp a = {0}, b = {0};
+    struct hxc__h2 *h = client(0);
+    srv_init(&sv);
+    a.self = h;
+    a.cancel_on_body = 1;
+    int32_t ida = submit(h, "/size/300000/1", &a);
+    submit(h, "/size/300000/2", &b);
+    ASSERT_EQ(pump(h, &sv), HXC_OK);
+    ASSERT_EQ(a.ncomplete, 1);
+    ASSERT_EQ(a.result, HXC_E_CANCELLED);
+    ASSERT_EQ(a.late_events, 0);
+    ASSERT_EQ(sv.rst_id, ida);
+    ASSERT_EQ(sv.rst_code, NGHTTP2_CANCEL);
+    ASSERT_EQ(b.result, HXC_OK);
+    CHECK(body_matches(&b, 300000, 2));
+    ASSERT_EQ(hxc__h2_open_streams(h), 0);
+    hxc__h2_free(h);
+    nghttp2_session_del(sv.s);
+    resp_free(&b);
+}
+
+/* ------------------------------------- concurrency limit and stream ids */
+
+static void test_max_streams(void)
+{
+    enum { N = 7 };
+    struct server sv;
+    static struct resp r[N];
+    struct hxc__h2 *h = client(0);
+    const uint8_t *p;
+    memset(r, 0, sizeof r);
+    ASSERT_EQ(hxc__h2_max_streams(h), 1); /* before the server's SETTINGS */
+    srv_init_max(&sv, 5);
+    for (int i = 0; i < N; i++) {
+        r[i].self = h;
+        submit(h, "/hold", &r[i]);
+        ASSERT_EQ(hxc__h2_stream_id(h, &r[i]), 0); /* not sent yet */
+    }
+    hxc__h2_pending_out(h, &p); /* preface, SETTINGS and HEADERS go out */
+    ASSERT_EQ(hxc__h2_stream_id(h, &r[0]), 1);
+    ASSERT_EQ(hxc__h2_max_streams(h), 1);
+    ASSERT_EQ(pump(h, &sv), HXC_OK);
+    ASSERT_EQ(hxc__h2_max_streams(h), 5);
+    /* nghttp2 sent all 7 HEADERS before it knew the limit: the server
+     * refused the 2 extra ones (why the pool opens one stream until the
+     * SETTINGS arrive, and retries REFUSED_STREAM) */
+    for (int i = 0; i < 5; i++)
+        ASSERT_EQ(hxc__h2_stream_id(h, &r[i]), 2 * i + 1);
+    for (int i = 5; i < N; i++) {
+        ASSERT_EQ(r[i].ncomplete, 1);
+        ASSERT_EQ(r[i].result, HXC_E_H2_STREAM_RESET);
+        ASSERT_EQ(r[i].err.detail, NGHTTP2_REFUSED_STREAM);
+        ASSERT_EQ(r[i].id_at_complete, 2 * i + 1);
+    }
+    ASSERT_EQ(hxc__h2_open_streams(h), 5);
+    hxc__h2_free(h);
+    nghttp2_session_del(sv.s);
+
+    /* SETTINGS without a limit: unlimited */
+    h = client(0);
+    srv_init_max(&sv, 0);
+    ASSERT_EQ(pump(h, &sv), HXC_OK);
+    ASSERT_EQ(hxc__h2_max_streams(h), 0x7fffffff);
+    hxc__h2_free(h);
+    nghttp2_session_del(sv.s);
+}
+
+/* Once the limit is known, nghttp2 holds requests beyond it: no stream id
+ * until sent; cancelling one still queued drops it without a trace. */
+static void test_queued_beyond_limit(void)
+{
+    enum { N = 8 };
+    struct server sv;
+    static struct resp r[N];
+    struct hxc__h2 *h = client(0);
+    memset(r, 0, sizeof r);
+    srv_init_max(&sv, 5);
+    ASSERT_EQ(pump(h, &sv), HXC_OK); /* SETTINGS exchanged */
+    ASSERT_EQ(hxc__h2_max_streams(h), 5);
+    for (int i = 0; i < N; i++) {
+        r[i].self = h;
+        submit(h, "/hold", &r[i]);
+    }
+    ASSERT_EQ(pump(h, &sv), HXC_OK);
+    ASSERT_EQ(sv.n, 5);
+    for (int i = 0; i < 5; i++)
+        ASSERT_EQ(hxc__h2_stream_id(h, &r[i]), 2 * i + 1);
+    for (int i = 5; i < N; i++)
+        ASSERT_EQ(hxc__h2_stream_id(h, &r[i]), 0);
+    /* cancel a queued one (r[6]): its HEADERS never leave */
+    ASSERT_EQ(hxc__h2_cancel(h, &r[6]), 0);
+    ASSERT_EQ(r[6].result, HXC_E_CANCELLED);
+    ASSERT_EQ(r[6].id_at_complete, 0);
+    ASSERT_EQ(hxc__h2_open_streams(h), N - 1);
+    /* finish the first two: r[5] and r[7] go out, never r[6] */
+    srv_respond(&sv, 1, 10);
+    srv_respond(&sv, 3, 10);
+    ASSERT_EQ(pump(h, &sv), HXC_OK);
+    ASSERT_EQ(sv.n, 7);
+    ASSERT_EQ(hxc__h2_stream_id(h, &r[5]), 11);
+    ASSERT_EQ(hxc__h2_stream_id(h, &r[7]), 15);
+    for (int i = 2; i < N; i++)
+        if (i != 6)
+            srv_respond(&sv, hxc__h2_stream_id(h, &r[i]), 20);
+    ASSERT_EQ(pump(h, &sv), HXC_OK);
+    int ok = 0;
+    for (int i = 0; i < N; i++) {
+        ASSERT_EQ(r[i].ncomplete, 1);
+        ok += r[i].result == HXC_OK;
+        resp_free(&r[i]);
+    }
+    ASSERT_EQ(ok, N - 1);
+    ASSERT_EQ(r[7].id_at_complete, 15);
+    ASSERT_EQ(hxc__h2_open_streams(h), 0);
+    hxc__h2_free(h);
+    nghttp2_session_del(sv.s);
+}
+
+static void test_on_trailer(void)
+{
+    struct server sv;
+    struct resp r = {0};
+    hxc_error err;
+    struct hxc__h2 *h = hxc__h2_new(&events_tr, 0, &err);
+    srv_init(&sv);
+    submit(h, "/trailers", &r);
+    ASSERT_EQ(pump(h, &sv), HXC_OK);
+    ASSERT_EQ(r.result, HXC_OK);
+    ASSERT_EQ(r.ntrailer, 1);
+    ASSERT_STREQ(r.trailers, "x-checksum: abc\n");
+    CHECK(strstr(r.headers, "x-checksum") == NULL);
+    hxc__h2_free(h);
+    nghttp2_session_del(sv.s);
+    resp_free(&r);
+}
+
 int main(void)
 {
     test_names();
@@ -1039,5 +1635,17 @@ int main(void)
     test_headers_too_large();
     test_reentrant_submit();
     test_free_open();
+    test_upload_known_unknown();
+    test_upload_pause_resume();
+    test_upload_empty();
+    test_upload_cancel_paused();
+    test_upload_errors();
+    test_upload_64mib();
+    test_download_64mib();
+    test_cancel();
+    test_cancel_inside_body();
+    test_max_streams();
+    test_queued_beyond_limit();
+    test_on_trailer();
     return HARNESS_RESULT();
 }

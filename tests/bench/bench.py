@@ -1,0 +1,759 @@
+#!/usr/bin/env python3
+"""hxc benchmark (issue 4): a measurement, never a pass/fail test.
+
+    python3 tests/bench/bench.py build/hxc [--rounds 5] [--requests 1000] ...
+
+It mints a throwaway CA and a localhost certificate with the openssl CLI in a
+temp dir, starts ONE nghttpd (TLS, HTTP/2, one worker) on a free loopback
+port serving a 1 KiB and a 64 MiB file, and then, in one process, runs the
+tools interleaved (A B C D A B C D ... for --rounds rounds, after --warmup
+discarded rounds):
+
+  1. 1000 GETs of the 1 KiB file over one HTTP/2 TLS connection:
+       hxc -Z --parallel-max 100 --cacert CA -s -o NULL URL ... (x1000)
+       curl --parallel --parallel-max 100 --http2 --cacert CA -s --config F
+       nghttp -n -y -m 1000 URL
+       h2load -n1000 -c1 -m100 URL           (the load generator: the limit)
+  2. one 64 MiB download: hxc, curl, nghttp (and h2load -n1 as a reference).
+
+NULL is $TMP/null, a symbolic link to /dev/null: it behaves like -o /dev/null
+for a tool that opens its output and writes, but a tool that instead writes
+a temporary file and renames it over the output (as hxc's -o did before
+issue 4) replaces only the link, never the system's /dev/null (run as root,
+`-o /dev/null` would have replaced the device with a regular file). The link
+is checked after every run; a replaced link fails that run.
+
+Per run it records the wall time (time.monotonic around the child, from
+just before the spawn to the moment it has exited), CPU time, and the
+child's peak RSS as GNU time reports it (/usr/bin/time -f %M, Debian package
+'time'): each tool runs as a child of the small time binary, which reaps it
+with wait4 and prints that child's own ru_maxrss. Two tempting shortcuts are
+wrong: getrusage(RUSAGE_CHILDREN) is the maximum over all children reaped so
+far and never resets, and ru_maxrss of a child spawned directly from this
+Python process includes Python's own peak (Linux keeps the pre-exec image's
+high-water mark across exec), which would hide any tool smaller than Python.
+Under time the floor is time's own ~1 MiB, measured and printed at start.
+None of the tools fork, so the figure is the tool's own.
+
+Before timing, each tool is run once untimed to check that it really
+fetched the data: hxc and curl write to files that are compared with the
+served ones (and report how many connections they used: hxc -v's 'using
+connection #C' lines, curl's -w %{num_connects}); nghttp -s must list N
+responses with status 200 (section 2: its body is compared); h2load must
+report "N succeeded".
+Each timed run is checked too (exit status 0; h2load "N succeeded"). The
+issue's targets (hxc >= 2x faster than curl, within 1.5x of h2load, peak
+RSS under half of curl's) are reported as met / not met, as information:
+they never change the exit status. The exit status is non-zero only when
+something could not be measured (server did not start, a tool failed).
+
+The report is printed and written to --results (default: bench-results.txt
+next to the hxc binary, i.e. build/bench-results.txt for `just bench`).
+Python 3 standard library only.
+"""
+
+import argparse
+import hashlib
+import os
+import re
+import shutil
+import signal
+import socket
+import stat
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+SMALL_NAME = "1k.bin"
+BIG_NAME = "big.bin"
+
+
+# ------------------------------------------------------------ utilities
+
+class SetupError(Exception):
+    pass
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def openssl(args, cwd):
+    proc = subprocess.run(["openssl"] + args, cwd=cwd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SetupError("openssl %s failed (exit %d): %s"
+                         % (" ".join(args), proc.returncode, proc.stderr.strip()))
+
+
+def mint_pki(d):
+    """A throwaway EC P-256 CA and a leaf for localhost / 127.0.0.1 / ::1."""
+    ec = ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"]
+    openssl(["genpkey"] + ec + ["-out", "ca.key"], d)
+    openssl(["req", "-x509", "-new", "-key", "ca.key", "-subj", "/CN=hxc bench CA",
+             "-days", "2", "-sha256", "-addext", "basicConstraints=critical,CA:TRUE",
+             "-addext", "keyUsage=critical,keyCertSign,cRLSign", "-out", "ca.pem"], d)
+    openssl(["genpkey"] + ec + ["-out", "server.key"], d)
+    openssl(["req", "-new", "-key", "server.key", "-subj", "/CN=localhost",
+             "-out", "server.csr"], d)
+    with open(os.path.join(d, "server.ext"), "w") as f:
+        f.write("basicConstraints=critical,CA:FALSE\n"
+                "keyUsage=critical,digitalSignature\n"
+                "extendedKeyUsage=serverAuth\n"
+                "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\n")
+    openssl(["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+             "-CAcreateserial", "-days", "2", "-sha256", "-extfile", "server.ext",
+             "-out", "server.pem"], d)
+    return (os.path.join(d, "ca.pem"), os.path.join(d, "server.key"),
+            os.path.join(d, "server.pem"))
+
+
+def write_random(path, size):
+    with open(path, "wb") as f:
+        left = size
+        while left:
+            n = min(left, 1 << 20)
+            f.write(os.urandom(n))
+            left -= n
+
+
+def sha256_file(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def tail(path, n=600):
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        return ""
+    return data[-n:].decode("utf-8", "replace").strip()
+
+
+class Nghttpd:
+    """One nghttpd (TLS, HTTP/2, one worker) on a free port."""
+
+    def __init__(self, htdocs, key, cert, logdir):
+        self.port = free_port()
+        self.log = os.path.join(logdir, "nghttpd.log")
+        self.argv = ["nghttpd", "-n", "1", "-d", htdocs, str(self.port), key, cert]
+        with open(self.log, "wb") as out:
+            self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL,
+                                         stdout=out, stderr=subprocess.STDOUT)
+        self._wait_ready()
+
+    def _wait_ready(self):
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise SetupError("nghttpd exited early (status %d): %s"
+                                 % (self.proc.returncode, tail(self.log)))
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise SetupError("nghttpd did not accept connections on port %d within 10 s"
+                         % self.port)
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+# ---------------------------------------------------------- one child run
+
+class Run:
+    def __init__(self, wall, maxrss_kib, cpu, status, out_tail, err_tail, out_path):
+        self.wall = wall                # seconds
+        self.maxrss_kib = maxrss_kib    # the child's own peak RSS (wait4)
+        self.cpu = cpu                  # user + system seconds
+        self.status = status            # exit code, or -signal
+        self.out_tail = out_tail
+        self.err_tail = err_tail
+        self.out_path = out_path
+
+
+TIME = "/usr/bin/time"   # GNU time (Debian package 'time')
+
+
+def run_child(argv, workdir, timeout, stdout_path=None):
+    """Runs argv under GNU time -f %M; returns a Run.
+
+    Wall time spans spawn .. exit of the wrapper (its own fork + exec, about
+    a millisecond, is the same for every tool). Peak RSS is what GNU time
+    reports for its child: the ru_maxrss of wait4 on a process forked from
+    the small time binary. We cannot take ru_maxrss from our own wait4 on a
+    direct child: Linux keeps the pre-exec image's high-water mark across
+    exec (signal->maxrss), so every child spawned from this Python process
+    would report at least Python's own peak RSS. Under time the floor is
+    time's own ~1 MiB (measured and printed at start). CPU time comes from
+    our wait4 on the wrapper, which includes its reaped child.
+
+    The child is waited for without being reaped first (waitid WNOWAIT), so
+    the timeout killer (SIGKILL to the run's own process group) can never
+    hit a recycled id."""
+    out_path = stdout_path or os.path.join(workdir, "child.out")
+    err_path = os.path.join(workdir, "child.err")
+    rss_path = os.path.join(workdir, "child.rss")
+    lock = threading.Lock()
+    state = {"done": False, "killed": False}
+    wrapped = [TIME, "-f", "%M", "-o", rss_path, "--"] + argv
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        t0 = time.monotonic()
+        proc = subprocess.Popen(wrapped, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                                start_new_session=True)
+
+        def kill():
+            with lock:
+                if not state["done"]:
+                    state["killed"] = True
+                    os.killpg(proc.pid, signal.SIGKILL)
+
+        timer = threading.Timer(timeout, kill)
+        timer.start()
+        try:
+            os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOWAIT)
+            t1 = time.monotonic()
+            with lock:
+                state["done"] = True
+        finally:
+            timer.cancel()
+        _, wstatus, ru = os.wait4(proc.pid, 0)
+    status = os.waitstatus_to_exitcode(wstatus)
+    proc.returncode = status   # reaped here: keep Popen from waiting again
+    err_tail = tail(err_path)
+    if state["killed"]:
+        err_tail = ("killed after the %g s timeout. " % timeout) + err_tail
+    return Run(t1 - t0, read_rss(rss_path), ru.ru_utime + ru.ru_stime, status,
+               tail(out_path, 4000), err_tail, out_path)
+
+
+def read_rss(path):
+    """The last line of GNU time's -o file is %M (KiB); earlier lines may say
+    'Command exited with non-zero status N'."""
+    try:
+        with open(path) as f:
+            return int(f.read().strip().splitlines()[-1])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+# ------------------------------------------------------------ the tools
+
+class Tool:
+    """name, argv for the timed run, a sanity check for one timed run, and an
+    untimed preflight that verifies the data really arrived."""
+
+    def __init__(self, name, argv, check, preflight, note=""):
+        self.name = name
+        self.argv = argv
+        self.check = check          # Run -> None or a reason string
+        self.preflight = preflight  # () -> None or a reason string
+        self.note = note
+        self.runs = []
+        self.failures = []
+        self.info = None            # set by the preflight: connections used
+
+
+def exit_zero(run):
+    if run.status != 0:
+        return "exit status %d: %s" % (run.status, run.err_tail or run.out_tail)
+    return None
+
+
+def h2load_check(n):
+    def check(run):
+        if run.status != 0:
+            return "exit status %d: %s" % (run.status, run.err_tail or run.out_tail)
+        want = "%d succeeded" % n
+        if want not in run.out_tail:
+            return "h2load did not report '%s': %s" % (want, run.out_tail)
+        return None
+    return check
+
+
+def devnull_ok():
+    try:
+        return stat.S_ISCHR(os.stat("/dev/null").st_mode)
+    except OSError:
+        return False
+
+
+def make_null_link(path):
+    if os.path.lexists(path):
+        os.unlink(path)
+    os.symlink("/dev/null", path)
+
+
+def writes_through(null):
+    """A check for tools given -o NULL: exit 0 and the link left in place."""
+    def check(run):
+        bad = exit_zero(run)
+        if os.path.islink(null) and os.readlink(null) == "/dev/null":
+            return bad
+        make_null_link(null)
+        return (bad + "; " if bad else "") + \
+            ("the -o output %s (a symlink to /dev/null) was replaced instead of written "
+             "through: with -o /dev/null the tool would replace the system's /dev/null" % null)
+    return check
+
+
+def compare_files(paths, expected_path):
+    want = sha256_file(expected_path)
+    size = os.path.getsize(expected_path)
+    for p in paths:
+        if not os.path.exists(p):
+            return "%s was not written" % p
+        if os.path.getsize(p) != size:
+            return "%s has %d bytes, expected %d" % (p, os.path.getsize(p), size)
+        if sha256_file(p) != want:
+            return "%s differs from the served %s" % (p, expected_path)
+    return None
+
+
+def hxc_connections(verbose_log, n):
+    """Counts the connections hxc -v names ('* [N] using connection #C, stream S')."""
+    conns, uses = set(), 0
+    with open(verbose_log, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            m = re.search(r"using connection #(\d+)", line)
+            if m:
+                conns.add(m.group(1))
+                uses += 1
+    if not uses:
+        return "connections not verified: -v printed no 'using connection #C' lines"
+    return "%d transfers on %d connection(s) (hxc -v: %d 'using connection' lines)" \
+        % (n, len(conns), uses)
+
+
+def hxc_has_parallel(hxc):
+    """True when the CLI has -Z/--parallel-max (issue 4)."""
+    try:
+        proc = subprocess.run([hxc, "--help"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return "--parallel-max" in proc.stdout + proc.stderr
+
+
+def hxc_many_argv(hxc, ca, url, n, pmax, outputs):
+    argv = [hxc, "-Z", "--parallel-max", str(pmax), "--cacert", ca, "-s"]
+    for out in outputs:
+        argv += ["-o", out, url]
+    return argv
+
+
+def curl_config(path, url, outputs):
+    with open(path, "w") as f:
+        for out in outputs:
+            f.write('url = "%s"\noutput = "%s"\n' % (url, out))
+    return path
+
+
+def small_tools(args, ca, url, work):
+    n, pmax, timeout = args.requests, args.parallel_max, args.timeout
+    tools = []
+    pre_dir = os.path.join(work, "pre-small")
+    os.makedirs(pre_dir, exist_ok=True)
+    served = os.path.join(work, "htdocs", SMALL_NAME)
+
+    if hxc_has_parallel(args.hxc):
+        files = [os.path.join(pre_dir, "hxc-%d" % i) for i in range(n)]
+
+        def hxc_pre():
+            argv = hxc_many_argv(args.hxc, ca, url, n, pmax, files)
+            r = run_child(argv[:1] + ["-v"] + argv[1:], work, timeout)
+            bad = exit_zero(r) or compare_files(files, served)
+            if not bad:
+                args.info["hxc"] = hxc_connections(os.path.join(work, "child.err"), n)
+            return bad
+        tools.append(Tool("hxc", hxc_many_argv(args.hxc, ca, url, n, pmax, [args.null] * n),
+                          writes_through(args.null), hxc_pre))
+    else:
+        args.notes.append("hxc: %s has no -Z/--parallel-max (issue 4): hxc was not "
+                          "measured in section 1" % args.hxc)
+        args.broken.append("section 1 / hxc (no -Z)")
+
+    if shutil.which("curl"):
+        files = [os.path.join(pre_dir, "curl-%d" % i) for i in range(n)]
+        pre_cfg = curl_config(os.path.join(work, "curl-pre.cfg"), url, files)
+        cfg = curl_config(os.path.join(work, "curl-small.cfg"), url, [args.null] * n)
+        base = ["curl", "--parallel", "--parallel-max", str(pmax), "--http2",
+                "--cacert", ca, "-s", "-S"]
+
+        def curl_pre():
+            r = run_child(base + ["-w", "%{num_connects}\\n", "--config", pre_cfg], work,
+                          timeout)
+            bad = exit_zero(r) or compare_files(files, served)
+            if not bad:
+                with open(r.out_path) as f:
+                    conns = sum(int(x) for x in f.read().split() if x.isdigit())
+                args.info["curl"] = "%d transfers opened %d connection(s) " \
+                    "(sum of -w %%{num_connects})" % (n, conns)
+            return bad
+        tools.append(Tool("curl", base + ["--config", cfg], writes_through(args.null), curl_pre,
+                          "curl 7.88 --parallel now and then stalls for exactly 1 s (its "
+                          "1000 ms multi-poll timeout), seen with 127.0.0.1 as with "
+                          "localhost: compare medians and minima"))
+    else:
+        args.notes.append("curl is not installed (Debian package 'curl'): not measured")
+
+    nghttp = ["nghttp", "-n", "-y", "-m", str(n), url]
+
+    def nghttp_pre():
+        r = run_child(["nghttp", "-n", "-y", "-s", "-m", str(n), url], work, timeout)
+        bad = exit_zero(r)
+        if bad:
+            return bad
+        with open(r.out_path, encoding="utf-8", errors="replace") as f:
+            got = sum(1 for line in f if " 200 " in line and url.split("//", 1)[1]
+                      .split("/", 1)[1] in line)
+        return None if got == n else "nghttp -s listed %d responses with status 200, not %d" \
+            % (got, n)
+    tools.append(Tool("nghttp", nghttp, exit_zero, nghttp_pre,
+                      "nghttp cannot be given a CA file: it checks against the system store "
+                      "and only warns (-y silences the warning)"))
+
+    h2load = ["h2load", "-n", str(n), "-c", "1", "-m", str(pmax), url]
+    tools.append(Tool("h2load", h2load, h2load_check(n),
+                      lambda: h2load_check(n)(run_child(h2load, work, timeout)),
+                      "h2load does not verify the certificate"))
+    return tools
+
+
+def big_tools(args, ca, url, work):
+    timeout = args.timeout
+    served = os.path.join(work, "htdocs", BIG_NAME)
+    pre = os.path.join(work, "pre-big.out")
+    tools = []
+
+    hxc = [args.hxc, "--cacert", ca, "-s", "-o", args.null, url]
+
+    def hxc_pre():
+        r = run_child([args.hxc, "--cacert", ca, "-s", "-o", pre, url], work, timeout)
+        return exit_zero(r) or compare_files([pre], served)
+    tools.append(Tool("hxc", hxc, writes_through(args.null), hxc_pre))
+
+    if shutil.which("curl"):
+        curl = ["curl", "--http2", "--cacert", ca, "-s", "-S", "-o", args.null, url]
+
+        def curl_pre():
+            r = run_child(curl[:-3] + ["-o", pre, url], work, timeout)
+            return exit_zero(r) or compare_files([pre], served)
+        tools.append(Tool("curl", curl, writes_through(args.null), curl_pre))
+
+    nghttp = ["nghttp", "-n", "-y", url]
+
+    def nghttp_pre():
+        r = run_child(["nghttp", "-y", url], work, timeout, stdout_path=pre)
+        return exit_zero(r) or compare_files([pre], served)
+    tools.append(Tool("nghttp", nghttp, exit_zero, nghttp_pre,
+                      "nghttp keeps its default 64 KiB stream and connection windows "
+                      "(-w/-W change them)"))
+
+    h2load = ["h2load", "-n", "1", "-c", "1", url]
+    tools.append(Tool("h2load", h2load, h2load_check(1),
+                      lambda: h2load_check(1)(run_child(h2load, work, timeout)),
+                      "reference only"))
+    return tools
+
+
+# ----------------------------------------------------------- measuring
+
+def measure(section, tools, args, work, server, log):
+    log("")
+    log("== %s" % section)
+    for t in tools:
+        reason = t.preflight()
+        if reason:
+            t.failures.append("preflight: " + reason)
+            log("  %-7s preflight FAILED, not timed: %s" % (t.name, reason))
+        else:
+            t.info = args.info.pop(t.name, None)
+            log("  %-7s preflight ok (data verified)%s"
+                % (t.name, "; " + t.info if t.info else ""))
+    if not server.alive():
+        raise SetupError("nghttpd died during the preflight")
+    total = args.warmup + args.rounds
+    timed = [t for t in tools if not t.failures]
+    for rnd in range(total):
+        progress = []
+        for t in timed:
+            r = run_child(t.argv, work, args.timeout)
+            bad = t.check(r)
+            if bad:
+                t.failures.append("round %d: %s" % (rnd + 1, bad))
+            elif rnd >= args.warmup:
+                t.runs.append(r)
+            progress.append("%s %s" % (t.name, "FAILED" if bad else "%.0f ms" % (r.wall * 1000)))
+        progress = " ".join(progress)
+        log("  round %d/%d%s %s" % (rnd + 1, total,
+                                   " (warm-up, discarded)" if rnd < args.warmup else "",
+                                   progress))
+    for t in tools:
+        if t.failures:
+            args.broken.append("%s / %s" % (section, t.name))
+
+
+def med(values):
+    return statistics.median(values) if values else None
+
+
+def stats(t):
+    if not t.runs:
+        return None
+    return {
+        "med": med([r.wall for r in t.runs]) * 1000,
+        "min": min(r.wall for r in t.runs) * 1000,
+        "rss": med([r.maxrss_kib for r in t.runs]),
+        "rss_max": max(r.maxrss_kib for r in t.runs),
+        "cpu": med([r.cpu for r in t.runs]) * 1000,
+    }
+
+
+def fmt(v, spec="%.1f"):
+    return "-" if v is None else spec % v
+
+
+def log_details(tools, log):
+    for t in tools:
+        if t.runs:
+            log("  runs %-7s %s ms" % (t.name + ":", " ".join("%.0f" % (r.wall * 1000)
+                                                         for r in t.runs)))
+    for t in tools:
+        if t.note:
+            log("  note: %s: %s" % (t.name, t.note))
+        for f in t.failures:
+            log("  FAILED run: %s: %s" % (t.name, f))
+
+
+def report_small(tools, args, log):
+    s = {t.name: stats(t) for t in tools}
+    log("")
+    log("Section 1: %d GETs of a 1 KiB file, one HTTP/2 TLS connection, %d rounds "
+        "(+%d warm-up), interleaved" % (args.requests, args.rounds, args.warmup))
+    log("%-8s %10s %10s %10s %14s %12s" % ("tool", "median ms", "min ms", "cpu ms",
+                                          "peak RSS KiB", "req/s (med)"))
+    for t in tools:
+        st = s[t.name]
+        if st is None:
+            log("%-8s no valid runs (see FAILED below)" % t.name)
+            continue
+        log("%-8s %10.1f %10.1f %10.1f %14d %12.0f" % (
+            t.name, st["med"], st["min"], st["cpu"], st["rss"],
+            args.requests / (st["med"] / 1000)))
+    log_details(tools, log)
+    for t in tools:
+        if t.info:
+            log("  connections: %s: %s" % (t.name, t.info))
+    hx, cu, h2, ng = (s.get(k) for k in ("hxc", "curl", "h2load", "nghttp"))
+    by_name = {t.name: t for t in tools}
+    hx_t, cu_t = by_name.get("hxc"), by_name.get("curl")
+    log("")
+    log("Ratios of the medians (and of the minima) and the issue's targets "
+        "(information, never a failure):")
+    targets = []
+    if hx and cu:
+        r = cu["med"] / hx["med"]
+        targets.append(("time curl/hxc", r, ">= 2.0", r >= 2.0, cu["min"] / hx["min"]))
+    if hx and h2:
+        r = hx["med"] / h2["med"]
+        targets.append(("time hxc/h2load", r, "<= 1.5", r <= 1.5, hx["min"] / h2["min"]))
+    if hx and cu:
+        r = hx["rss"] / cu["rss"]
+        targets.append(("peak RSS hxc/curl", r, "< 0.5", r < 0.5,
+                        min(x.maxrss_kib for x in hx_t.runs)
+                        / min(x.maxrss_kib for x in cu_t.runs)))
+    for name, r, want, ok, rmin in targets:
+        log("  %-20s %6.2f   target %-7s %-8s (on minima: %.2f)"
+            % (name, r, want, "met" if ok else "NOT met", rmin))
+    if hx and ng:
+        log("  %-20s %6.2f   (information)" % ("time nghttp/hxc", ng["med"] / hx["med"]))
+    if not targets:
+        log("  (hxc or a reference tool has no valid runs: no ratios)")
+
+
+def report_big(tools, args, log):
+    size = args.big_mib * 1024 * 1024
+    log("")
+    log("Section 2: one %d MiB download, %d rounds (+%d warm-up), interleaved"
+        % (args.big_mib, args.rounds, args.warmup))
+    log("%-8s %10s %10s %10s %14s %10s %10s" % ("tool", "median ms", "min ms", "cpu ms",
+                                               "peak RSS KiB", "MiB/s med", "MiB/s best"))
+    s = {}
+    for t in tools:
+        st = s[t.name] = stats(t)
+        if st is None:
+            log("%-8s no valid runs (see FAILED below)" % t.name)
+            continue
+        log("%-8s %10.1f %10.1f %10.1f %14d %10.0f %10.0f" % (
+            t.name, st["med"], st["min"], st["cpu"], st["rss"],
+            size / 1048576 / (st["med"] / 1000), size / 1048576 / (st["min"] / 1000)))
+    log_details(tools, log)
+    hx, cu = s.get("hxc"), s.get("curl")
+    if hx and cu:
+        log("  time curl/hxc %.2f, peak RSS hxc/curl %.2f (information)"
+            % (cu["med"] / hx["med"], hx["rss"] / cu["rss"]))
+
+
+def version_line(argv):
+    try:
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=10)
+        return (p.stdout or p.stderr).strip().splitlines()[0]
+    except (OSError, subprocess.TimeoutExpired, IndexError):
+        return "(unavailable)"
+
+
+def git_head(src):
+    try:
+        p = subprocess.run(["git", "-C", src, "rev-parse", "--short", "HEAD"],
+                           capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(["git", "-C", src, "status", "--porcelain", "-uno"],
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        return p.stdout.strip() + (" (+ uncommitted changes)" if dirty else "")
+    except (OSError, subprocess.TimeoutExpired):
+        return "?"
+
+
+# ------------------------------------------------------------------ main
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description="hxc benchmark against curl, nghttp and h2load "
+                                            "(a measurement, not a test)")
+    p.add_argument("hxc", help="the hxc CLI binary (e.g. build/hxc)")
+    p.add_argument("--rounds", type=int, default=5, help="timed rounds (default 5)")
+    p.add_argument("--warmup", type=int, default=1,
+                   help="discarded warm-up rounds before them (default 1)")
+    p.add_argument("--requests", type=int, default=1000, help="GETs in section 1 (1000)")
+    p.add_argument("--parallel-max", type=int, default=100,
+                   help="concurrent streams for hxc, curl and h2load -m (100)")
+    p.add_argument("--big-mib", type=int, default=64, help="size of section 2's file (64)")
+    p.add_argument("--skip-big", action="store_true", help="only section 1")
+    p.add_argument("--timeout", type=float, default=120, help="per-run limit, seconds (120)")
+    p.add_argument("--results", help="report file (default: bench-results.txt next to hxc)")
+    args = p.parse_args(argv)
+    if args.rounds < 1 or args.warmup < 0 or args.requests < 1:
+        p.error("--rounds >= 1, --warmup >= 0 and --requests >= 1")
+    if not os.access(args.hxc, os.X_OK):
+        p.error("'%s' is not an executable hxc binary" % args.hxc)
+    args.hxc = os.path.abspath(args.hxc)
+    if not args.results:
+        args.results = os.path.join(os.path.dirname(args.hxc), "bench-results.txt")
+    args.notes = []
+    args.info = {}      # preflight -> measure(): connections a tool used
+    args.broken = []
+    return args
+
+
+def main(argv):
+    args = parse_args(argv)
+    for tool in ("openssl", "nghttpd", "nghttp", "h2load", TIME):
+        if not shutil.which(tool):
+            print("bench: '%s' is not installed (Debian: %s)"
+                  % (tool, "time" if tool == TIME else "nghttp2-client / nghttp2-server / "
+                     "openssl"), file=sys.stderr)
+            return 2
+    lines = []
+
+    def log(msg):
+        print(msg, flush=True)
+        lines.append(msg)
+
+    src = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    work = tempfile.mkdtemp(prefix="hxc-bench-")
+    server = None
+    try:
+        log("hxc benchmark (issue 4) - a measurement, not a test")
+        log("date %s, commit %s, %d CPUs, load average %.2f %.2f %.2f at start"
+            % ((time.strftime("%Y-%m-%d %H:%M:%S %Z"), git_head(src), os.cpu_count())
+               + os.getloadavg()))
+        log("hxc:    %s (%s)" % (version_line([args.hxc, "--version"]), args.hxc))
+        log("curl:   %s" % version_line(["curl", "--version"]))
+        log("nghttp: %s; h2load %s" % (version_line(["nghttp", "--version"]),
+                                      version_line(["h2load", "--version"])))
+        floor = run_child(["true"], work, 10).maxrss_kib
+        log("method: wall = time.monotonic() around each run (spawn .. exit); peak RSS = "
+            "/usr/bin/time -f %%M (the tool's own ru_maxrss via wait4; floor of the method: "
+            "%d KiB for 'true'); tables show medians over the timed rounds" % floor)
+        if not devnull_ok():
+            raise SetupError("/dev/null is not the null device (a regular file replaced it?); "
+                             "as root: mknod -m 666 /dev/null.new c 1 3 && "
+                             "mv -f /dev/null.new /dev/null")
+        args.null = os.path.join(work, "null")
+        make_null_link(args.null)
+        htdocs = os.path.join(work, "htdocs")
+        os.makedirs(htdocs)
+        write_random(os.path.join(htdocs, SMALL_NAME), 1024)
+        if not args.skip_big:
+            write_random(os.path.join(htdocs, BIG_NAME), args.big_mib * 1024 * 1024)
+        ca, key, cert = mint_pki(work)
+        server = Nghttpd(htdocs, key, cert, work)
+        base = "https://localhost:%d/" % server.port
+        log("server: %s (TLS, HTTP/2, max 100 concurrent streams by default)"
+            % " ".join(server.argv).replace(work, "$TMP"))
+
+        small = small_tools(args, ca, base + SMALL_NAME, work)
+        log("")
+        log("commands, section 1 (URL = %s, repeated; CA = $TMP/ca.pem):" % (base + SMALL_NAME))
+        for t in small:
+            shown = t.argv if len(t.argv) < 20 else t.argv[:13] + ["...", "(%d args)"
+                                                                   % len(t.argv)]
+            log("  %s" % " ".join(shown).replace(work, "$TMP"))
+        measure("section 1: %d x 1 KiB" % args.requests, small, args, work, server, log)
+
+        big = []
+        if not args.skip_big:
+            big = big_tools(args, ca, base + BIG_NAME, work)
+            log("")
+            log("commands, section 2:")
+            for t in big:
+                log("  %s" % " ".join(t.argv).replace(work, "$TMP"))
+            measure("section 2: %d MiB" % args.big_mib, big, args, work, server, log)
+
+        log("")
+        log("=" * 78)
+        report_small(small, args, log)
+        if not args.skip_big:
+            report_big(big, args, log)
+        log("")
+        log("load average %.2f %.2f %.2f at the end (shared machine: timings are noisy; "
+            "cpu ms is less so)" % os.getloadavg())
+        for n in args.notes:
+            log("note: " + n)
+        if args.broken:
+            log("could not measure: %s" % ", ".join(args.broken))
+    except SetupError as e:
+        log("bench: setup failed: %s" % e)
+        args.broken.append("setup")
+    finally:
+        if server:
+            server.stop()
+        shutil.rmtree(work, ignore_errors=True)
+        try:
+            with open(args.results, "w") as f:
+                f.write("\n".join(lines) + "\n")
+            print("(written to %s)" % args.results)
+        except OSError as e:
+            print("bench: cannot write %s: %s" % (args.results, e), file=sys.stderr)
+    return 1 if args.broken else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
