@@ -353,15 +353,6 @@ void hxc__client_dispatch(hxc_client *c)
 /* ------------------------------------------------------------------ */
 /* Deadlines                                                           */
 
-static int64_t earliest(int64_t a, int64_t b)
-{
-    if (a < 0)
-        return b;
-    if (b < 0)
-        return a;
-    return a < b ? a : b;
-}
-
 /* Cancels an active transfer for a timeout, reporting err instead. */
 static void expire(struct hxc_transfer *t, const hxc_error *err)
 {
@@ -394,7 +385,7 @@ static int64_t transfer_deadlines(hxc_client *c, struct hxc_transfer *t, int64_t
             expire(t, &e);
             return -1;
         }
-        return earliest(next, d);
+        return hxc__earliest(next, d);
     }
     if (t->state != T_ACTIVE || t->pc == NULL || !hxc__conn_protocol_known(t->pc->conn))
         return next;
@@ -408,7 +399,7 @@ static int64_t transfer_deadlines(hxc_client *c, struct hxc_transfer *t, int64_t
             expire(t, &e);
             return -1;
         }
-        next = earliest(next, d);
+        next = hxc__earliest(next, d);
     }
     return next;
 }
@@ -432,7 +423,7 @@ static int64_t conn_deadlines(hxc_client *c, struct pconn *pc, int64_t now)
             hxc__conn_fail(k, &e);
             return -1;
         }
-        return earliest(next, d);
+        return hxc__earliest(next, d);
     }
     if (hxc__conn_has_output(k) && o->write_timeout_ms >= 0) {
         int64_t d = hxc__conn_last_tx(k) + o->write_timeout_ms;
@@ -443,10 +434,10 @@ static int64_t conn_deadlines(hxc_client *c, struct pconn *pc, int64_t now)
             hxc__conn_fail(k, &e);
             return -1;
         }
-        next = earliest(next, d);
+        next = hxc__earliest(next, d);
     }
     if (pc->idle_since)
-        next = earliest(next, pc->idle_since + o->keepalive_expiry_ms);
+        next = hxc__earliest(next, pc->idle_since + o->keepalive_expiry_ms);
     return next;
 }
 
@@ -523,10 +514,10 @@ int hxc__client_loop_step(hxc_client *c, long timeout_ms, hxc_error *err)
     int64_t next = -1;
     for (struct hxc_transfer *t = c->transfers; t; t = t->next)
         if (t->state != T_FINISHED)
-            next = earliest(next, transfer_deadlines(c, t, now));
+            next = hxc__earliest(next, transfer_deadlines(c, t, now));
     for (struct pconn *pc = c->conns; pc; pc = pc->next)
         if (!hxc__conn_dead(pc->conn))
-            next = earliest(next, conn_deadlines(c, pc, now));
+            next = hxc__earliest(next, conn_deadlines(c, pc, now));
     hxc__transfer_process_finished(c);
     sweep(c, now);
     hxc__client_dispatch(c);
@@ -538,7 +529,7 @@ int hxc__client_loop_step(hxc_client *c, long timeout_ms, hxc_error *err)
             n += hxc__conn_fds(pc->conn, w + n, MAX_WAIT - n);
     int64_t wait = timeout_ms < 0 ? -1 : timeout_ms;
     if (next >= 0)
-        wait = earliest(wait, next > now ? next - now : 0);
+        wait = hxc__earliest(wait, next > now ? next - now : 0);
     if (c->ntransfers == 0)
         return 0; /* nothing to wait for */
     if (c->events != events)

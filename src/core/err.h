@@ -2,6 +2,8 @@
 #ifndef HXC_CORE_ERR_H
 #define HXC_CORE_ERR_H
 
+#include <stdarg.h>
+
 #include "hxc.h"
 
 #if defined(__GNUC__)
@@ -18,6 +20,10 @@ void hxc__debugf(hxc_debug_fn fn, void *user, hxc_debug_kind kind, const char *f
  * Returns code, so callers can write `return hxc__err(err, ...);`. */
 hxc_status hxc__err(hxc_error *err, hxc_status code, long detail, const char *fmt, ...)
     HXC__PRINTF(4, 5);
+
+/* hxc__err with a va_list. */
+hxc_status hxc__verr(hxc_error *err, hxc_status code, long detail, const char *fmt, va_list ap)
+    HXC__PRINTF(4, 0);
 
 /* Prefixes an existing message: "<prefix>: <old message>". */
 void hxc__err_prefix(hxc_error *err, const char *fmt, ...) HXC__PRINTF(2, 3);

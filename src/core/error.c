@@ -57,19 +57,24 @@ hxc_category hxc_status_category(hxc_status code)
     return HXC_CAT_INTERNAL;
 }
 
-hxc_status hxc__err(hxc_error *err, hxc_status code, long detail, const char *fmt, ...)
+hxc_status hxc__verr(hxc_error *err, hxc_status code, long detail, const char *fmt, va_list ap)
 {
     if (err == NULL)
         return code;
     err->code = code;
     err->detail = detail;
-    if (fmt == NULL) {
+    if (fmt == NULL)
         snprintf(err->message, sizeof err->message, "%s", hxc_strerror(code));
-        return code;
-    }
+    else
+        vsnprintf(err->message, sizeof err->message, fmt, ap);
+    return code;
+}
+
+hxc_status hxc__err(hxc_error *err, hxc_status code, long detail, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    hxc__verr(err, code, detail, fmt, ap);
     va_end(ap);
     return code;
 }

@@ -697,10 +697,8 @@ static void fail_upload(struct hxc__h1 *h, hxc_status code, const char *fmt, ...
 {
     hxc_error e;
     va_list ap;
-    e.code = code;
-    e.detail = 0;
     va_start(ap, fmt);
-    vsnprintf(e.message, sizeof e.message, fmt, ap);
+    hxc__verr(&e, code, 0, fmt, ap);
     va_end(ap);
     finish(h, code, &e, 0, "its request body could not be sent");
 }

@@ -530,10 +530,8 @@ static ssize_t upload_failed(struct h2_stream *st, hxc_status code, const char *
 {
     hxc_error e;
     va_list ap;
-    e.code = code;
-    e.detail = 0;
     va_start(ap, fmt);
-    vsnprintf(e.message, sizeof e.message, fmt, ap);
+    hxc__verr(&e, code, 0, fmt, ap);
     va_end(ap);
     nghttp2_submit_rst_stream(st->h->s, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_CANCEL);
     complete(st, code, &e);

@@ -333,15 +333,6 @@ size_t hxc__connector_fds(struct hxc__connector *c, struct hxc__wait *w, size_t 
     return n;
 }
 
-static int64_t earliest(int64_t a, int64_t b)
-{
-    if (a < 0)
-        return b;
-    if (b < 0)
-        return a;
-    return a < b ? a : b;
-}
-
 int64_t hxc__connector_deadline(const struct hxc__connector *c)
 {
     if ((c->state == WON || c->state == FAILED) && !c->reported)
@@ -354,11 +345,11 @@ int64_t hxc__connector_deadline(const struct hxc__connector *c)
     if (!untried(&c->q6) && !untried(&c->q4))
         return d;
     if (resolution_delay_active(c, now))
-        return earliest(d, c->v4_arrived + RESOLUTION_DELAY_MS);
+        return hxc__earliest(d, c->v4_arrived + RESOLUTION_DELAY_MS);
     if (c->natt == 0)
-        return earliest(d, now);
+        return hxc__earliest(d, now);
     if (c->natt < MAX_INFLIGHT)
-        return earliest(d, c->next_start);
+        return hxc__earliest(d, c->next_start);
     return d;
 }
 

@@ -53,6 +53,16 @@ struct hxc__wait {
 /* timeout_ms < 0: no timeout. Returns the number ready, 0 on timeout, -1 on error. */
 int hxc__net_wait(struct hxc__wait *w, size_t n, int64_t timeout_ms);
 
+/* The earlier of two deadlines, where -1 means none. */
+static inline int64_t hxc__earliest(int64_t a, int64_t b)
+{
+    if (a < 0)
+        return b;
+    if (b < 0)
+        return a;
+    return a < b ? a : b;
+}
+
 /* Monotonic milliseconds. */
 int64_t hxc__now_ms(void);
 
