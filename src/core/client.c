@@ -494,6 +494,9 @@ static void settle(hxc_client *c)
 {
     for (int round = 0; round < 8; round++) {
         unsigned before = c->ntransfers;
+        /* notice connections the server closed before handing them work */
+        pump_all(c, NULL, 0);
+        sweep(c, hxc__now_ms());
         hxc__client_dispatch(c);
         pump_all(c, NULL, 0);
         hxc__transfer_process_finished(c);
