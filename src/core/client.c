@@ -303,7 +303,7 @@ static void assign(hxc_client *c, struct hxc_transfer *t)
     for (struct pconn *pc = c->conns; pc; pc = pc->next) {
         if (strcmp(pc->origin, t->origin) != 0 || hxc__conn_dead(pc->conn))
             continue;
-        if (!hxc__conn_protocol_known(pc->conn)) {
+        if (!hxc__conn_ready(pc->conn)) {
             unknown++;
             continue;
         }
@@ -387,7 +387,7 @@ static int64_t transfer_deadlines(hxc_client *c, struct hxc_transfer *t, int64_t
         }
         return hxc__earliest(next, d);
     }
-    if (t->state != T_ACTIVE || t->pc == NULL || !hxc__conn_protocol_known(t->pc->conn))
+    if (t->state != T_ACTIVE || t->pc == NULL || !hxc__conn_ready(t->pc->conn))
         return next;
     if (o->read_timeout_ms >= 0) {
         int64_t tx = hxc__conn_last_tx(t->pc->conn);

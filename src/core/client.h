@@ -64,7 +64,6 @@ struct hxc_transfer {
     hxc_error err;
     hxc_status override;     /* a timeout we cancelled it for, reported instead */
     hxc_error override_err;
-    int cancelled;
     int finished_by_user;    /* hxc_transfer_cancel: report HXC_E_CANCELLED */
     /* completion for the blocking call / streams */
     int done;

@@ -46,6 +46,8 @@ struct hxc__conn {
     uint8_t rbuf[16384];         /* plaintext HTTP receive buffer */
 };
 
+static unsigned wants(const struct hxc__conn *c);
+
 #define dbg(c, kind, ...) hxc__debugf((c)->debug, (c)->debug_user, kind, __VA_ARGS__)
 
 struct hxc__conn *hxc__conn_new(const struct hxc__conn_params *p, hxc_error *err)
@@ -460,7 +462,7 @@ size_t hxc__conn_fds(const struct hxc__conn *c, struct hxc__wait *w, size_t max)
     if (c->state == ST_DEAD || max == 0)
         return 0;
     w[0].fd = c->fd;
-    w[0].events = hxc__conn_wants(c);
+    w[0].events = wants(c);
     w[0].revents = 0;
     if (w[0].events == 0 && !c->read_paused)
         w[0].events = HXC_NET_IN;
@@ -475,11 +477,6 @@ int64_t hxc__conn_deadline(const struct hxc__conn *c)
 int64_t hxc__conn_created(const struct hxc__conn *c)
 {
     return c->created;
-}
-
-int hxc__conn_protocol_known(const struct hxc__conn *c)
-{
-    return c->state == ST_READY;
 }
 
 int hxc__conn_is_h2(const struct hxc__conn *c)
@@ -543,7 +540,7 @@ int32_t hxc__conn_stream_id(const struct hxc__conn *c, void *user)
     return c->h2 ? hxc__h2_stream_id(c->h2, user) : 0;
 }
 
-unsigned hxc__conn_wants(const struct hxc__conn *c)
+static unsigned wants(const struct hxc__conn *c)
 {
     switch (c->state) {
     case ST_CONNECTING:
@@ -588,16 +585,6 @@ int hxc__conn_reusable(const struct hxc__conn *c)
     if (c->h2)
         return !hxc__h2_goaway_received(c->h2);
     return c->h1 && hxc__h1_reusable(c->h1);
-}
-
-const char *hxc__conn_origin(const struct hxc__conn *c)
-{
-    return c->origin;
-}
-
-int64_t hxc__conn_last_rx(const struct hxc__conn *c)
-{
-    return c->last_rx;
 }
 
 int64_t hxc__conn_last_tx(const struct hxc__conn *c)

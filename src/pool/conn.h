@@ -2,7 +2,8 @@
  * One connection to an origin: a socket, optionally a TLS engine, and the
  * protocol engine chosen by ALPN (h2 or HTTP/1.1). The connection does no
  * blocking: hxc__conn_pump moves every byte it can and returns; the caller
- * waits for hxc__conn_wants() on the socket and enforces deadlines.
+ * waits on hxc__conn_fds() together with every other connection and
+ * enforces deadlines.
  */
 #ifndef HXC_POOL_CONN_H
 #define HXC_POOL_CONN_H
@@ -58,10 +59,8 @@ void hxc__conn_fail(struct hxc__conn *c, const hxc_error *err);
 size_t hxc__conn_fds(const struct hxc__conn *c, struct hxc__wait *w, size_t max);
 /* The connector's next timer while connecting, else -1. */
 int64_t hxc__conn_deadline(const struct hxc__conn *c);
-unsigned hxc__conn_wants(const struct hxc__conn *c);
 
 /* Multiplexing. */
-int hxc__conn_protocol_known(const struct hxc__conn *c); /* ready: h1 or h2 decided */
 int hxc__conn_is_h2(const struct hxc__conn *c);
 int hxc__conn_active(const struct hxc__conn *c);   /* requests queued or in flight */
 int hxc__conn_capacity(const struct hxc__conn *c); /* how many it may carry at once now */
@@ -73,12 +72,10 @@ int32_t hxc__conn_stream_id(const struct hxc__conn *c, void *user);
 void hxc__conn_pause_reading(struct hxc__conn *c, int paused);
 int64_t hxc__conn_created(const struct hxc__conn *c);
 
-int hxc__conn_ready(const struct hxc__conn *c);     /* connected (+ TLS handshake done) */
+int hxc__conn_ready(const struct hxc__conn *c);     /* connected, handshake done: h1 or h2 decided */
 int hxc__conn_dead(const struct hxc__conn *c);
 int hxc__conn_idle(const struct hxc__conn *c);      /* no request in flight */
 int hxc__conn_reusable(const struct hxc__conn *c);  /* alive, can take another request */
-const char *hxc__conn_origin(const struct hxc__conn *c);
-int64_t hxc__conn_last_rx(const struct hxc__conn *c); /* monotonic ms of the last byte read */
 int64_t hxc__conn_last_tx(const struct hxc__conn *c);
 int hxc__conn_has_output(const struct hxc__conn *c); /* bytes waiting to be sent */
 struct hxc__tls *hxc__conn_tls(const struct hxc__conn *c);
