@@ -269,6 +269,7 @@ static void submit_on(hxc_client *c, struct hxc_transfer *t, struct pconn *pc, i
     t->conn_id = pc->id;
     t->state = T_ACTIVE;
     t->last_activity = hxc__now_ms();
+    t->on_idle_conn = pc->idle_since != 0;
     pc->idle_since = 0;
     if (reused)
         debug_line(c, HXC_DEBUG_INFO, "Re-using existing connection #%u to %s", pc->id,

@@ -56,6 +56,7 @@ struct hxc_transfer {
     int follow;              /* the response is a redirect that will be followed */
     int got_bytes;           /* any byte of the response arrived */
     int retries;
+    int on_idle_conn;        /* sent on a connection that had been idle (may be stale) */
     int64_t started;         /* submit time */
     int64_t queued_at;       /* entered T_QUEUED */
     int64_t last_activity;   /* last event for this transfer (read timeout) */

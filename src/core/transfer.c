@@ -100,6 +100,8 @@ static void ev_complete(void *user, hxc_status status, const hxc_error *err)
 {
     struct hxc_transfer *t = user;
     t->client->events++;
+    if (t->pc && t->stream_id == 0)
+        t->stream_id = hxc__conn_stream_id(t->pc->conn, t);
     t->state = T_FINISHED;
     t->status = status;
     if (status != HXC_OK && err != NULL)
@@ -365,6 +367,12 @@ static int follow_redirect(struct hxc_transfer *t, hxc_error *err)
     return hxc__transfer_prepare_hop(t, err) == HXC_OK ? 0 : -1;
 }
 
+static int idempotent(const char *m)
+{
+    return strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0 || strcmp(m, "PUT") == 0 ||
+           strcmp(m, "DELETE") == 0 || strcmp(m, "OPTIONS") == 0 || strcmp(m, "TRACE") == 0;
+}
+
 static int retryable(const struct hxc_transfer *t)
 {
     if (t->retries >= MAX_RETRIES || t->override || t->finished_by_user)
@@ -373,9 +381,12 @@ static int retryable(const struct hxc_transfer *t)
         return 1; /* not processed by the server (RFC 9113 6.8) */
     if (t->status == HXC_E_H2_STREAM_RESET && t->err.detail == 7 /* REFUSED_STREAM */)
         return 1;
-    if (t->got_bytes || (t->req.body_read && t->has_body))
+    /* a keep-alive connection the server closed while it sat idle: the
+     * request never reached it; retried for idempotent methods only (RFC 9110
+     * 9.2.2). Any other connection failure fails what was in flight. */
+    if (!t->on_idle_conn || t->got_bytes || (t->req.body_read && t->has_body) ||
+        !idempotent(t->method))
         return 0;
-    /* a pooled connection the server had closed meanwhile */
     return t->status == HXC_E_CONN_CLOSED || t->status == HXC_E_TLS_TRUNCATED ||
            t->status == HXC_E_SEND || t->status == HXC_E_RECV;
 }

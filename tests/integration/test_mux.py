@@ -198,8 +198,8 @@ def test_goaway_midflight_every_request_once():
     if st["connections"] < 4:
         run.fail("150 requests at 40 per connection need at least 4 connections, the server "
                  "saw %d" % st["connections"], st)
-    note("GOAWAY: %d connections, %d GOAWAYs, %d streams refused while draining"
-         % (st["connections"], st["goaways"], st["refusedAfterGoaway"]))
+    note("GOAWAY: %d connections, %d GOAWAYs, %d streams above last-stream-id reached the "
+         "server and were ignored" % (st["connections"], st["goaways"], st["ignoredAfterGoaway"]))
 
 
 def test_refused_stream_retried_other_resets_fail_alone():

@@ -11,10 +11,11 @@
 //        [--goaway-after K]     on every connection, when its K-th request
 //                               arrives: GOAWAY(NO_ERROR, last-stream-id = that
 //                               request's stream); streams up to it are
-//                               answered, later ones never processed (any that
-//                               slipped in before the GOAWAY left get
-//                               RST_STREAM REFUSED_STREAM); the connection
-//                               closes once the answered streams are done
+//                               answered, later ones never processed nor
+//                               reset (also those that arrived before the
+//                               GOAWAY left: only last-stream-id tells the
+//                               client); the connection closes once the
+//                               answered streams are done
 //        [--refuse-every M]     /item/<i> with i % M == 0: RST_STREAM
 //                               REFUSED_STREAM the first time it is seen
 //        [--reset-every M]      /item/<i> with i % M == 0: RST_STREAM
@@ -80,7 +81,8 @@ function resetStats() {
     resets: 0,               // INTERNAL_ERROR sent by --reset-every
     goaways: 0,              // GOAWAYs sent by --goaway-after
     kills: 0,                // connections cut by --kill-after
-    refusedAfterGoaway: 0,   // streams that arrived after our GOAWAY was decided
+    ignoredAfterGoaway: 0,   // streams above our GOAWAY's last-stream-id that
+                             // reached us anyway (left unanswered)
     stalled: 0,              // requests never answered (--stall-every)
     cancelled: [],           // paths the client reset with CANCEL
     clientResets: [],        // other RST_STREAMs from the client: [path, code]
@@ -160,11 +162,14 @@ function onSession(session) {
   });
 }
 
-// Graceful close once a draining connection has answered its streams.
+// Graceful close once a draining connection has answered its streams; the
+// ignored streams above last-stream-id would keep close() waiting, so the
+// session is destroyed shortly after (the answers are flushed by then).
 function maybeCloseDrained(session) {
   const info = session.mux;
   if (info.goawayLast && info.answering === 0 && !session.closed && !session.destroyed) {
     session.close();
+    setTimeout(() => { if (!session.destroyed) session.destroy(); }, 200);
   }
 }
 
@@ -198,11 +203,10 @@ function onStream(stream, headers) {
     }
   });
 
-  // Draining: this stream came in after our GOAWAY was decided.
+  // Draining: above our GOAWAY's last-stream-id, never processed.
   if (info.goawayLast && stream.id > info.goawayLast) {
-    st.refusedAfterGoaway++;
+    st.ignoredAfterGoaway++;
     stream.mySent = true;
-    stream.close(C.NGHTTP2_REFUSED_STREAM);
     return;
   }
   if (o['goaway-after'] && info.streams === o['goaway-after'] && !info.goawayLast) {
