@@ -2,16 +2,19 @@
 
 build_dir := "build"
 asan_dir := "build-asan"
+wasm_dir := "build-wasm"
 
 # Configure and build the library, the CLI and the tests.
 build:
     cmake -S . -B {{build_dir}} -DCMAKE_BUILD_TYPE=RelWithDebInfo
     cmake --build {{build_dir}} -j2
 
-# The whole suite: unit + integration tests, then again under ASan + UBSan.
+# The whole suite: unit + integration tests, again under ASan + UBSan, then
+# the CLI's integration tests against hxc.wasm in the Node reference host.
 test: build
     ctest --test-dir {{build_dir}} --output-on-failure -j2
     just asan
+    just wasm-test
 
 # Build and run the suite under AddressSanitizer + UndefinedBehaviorSanitizer.
 asan:
@@ -33,6 +36,20 @@ update-certs:
     python3 -c 'import certifi, shutil; shutil.copyfile(certifi.where(), "certs/cacert.pem"); open("certs/VERSION", "w").write(certifi.__version__ + "\n"); print("certifi", certifi.__version__)'
     grep -c 'BEGIN CERTIFICATE' certs/cacert.pem
 
-# Benchmark (a measurement, not a test): hxc vs curl, nghttp, h2load on a local nghttpd
-bench: build
-    python3 tests/bench/bench.py {{build_dir}}/hxc
+# Benchmark (a measurement, not a test): hxc vs curl, nghttp, h2load, and hxc.wasm in the Node host
+bench: build wasm
+    python3 tests/bench/bench.py {{build_dir}}/hxc --wasm {{wasm_dir}}/hxc.wasm
+
+# hxc.wasm + a wasm32 libhxc.a (BearSSL and nghttp2 from Debian source packages)
+wasm:
+    cmake -S . -B {{wasm_dir}} -DCMAKE_TOOLCHAIN_FILE=wasm/toolchain.cmake -DHXC_WASI=ON
+    cmake --build {{wasm_dir}} -j2
+    ls -l {{wasm_dir}}/hxc.wasm {{wasm_dir}}/libhxc.a
+
+# The wasm suite: the same CLI tests against hxc.wasm through wasm/host, plus ABI and policy tests.
+wasm-test: wasm
+    ctest --test-dir {{wasm_dir}} --output-on-failure -j2
+
+# Run a module in the Node reference host: just wasm-run --allow localhost:8443 -- build-wasm/hxc.wasm URL
+wasm-run *ARGS: wasm
+    node --no-turbo-fast-api-calls wasm/host/hxc-host.mjs {{ARGS}}

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """hxc benchmark (issue 4): a measurement, never a pass/fail test.
 
-    python3 tests/bench/bench.py build/hxc [--rounds 5] [--requests 1000] ...
+    python3 tests/bench/bench.py build/hxc [--wasm build-wasm/hxc.wasm] [--rounds 5] ...
 
 It mints a throwaway CA and a localhost certificate with the openssl CLI in a
 temp dir, starts ONE nghttpd (TLS, HTTP/2, one worker) on a free loopback
@@ -46,6 +46,23 @@ issue's targets (hxc >= 2x faster than curl, within 1.5x of h2load, peak
 RSS under half of curl's) are reported as met / not met, as information:
 they never change the exit status. The exit status is non-zero only when
 something could not be measured (server did not start, a tool failed).
+
+With --wasm path/to/hxc.wasm (issue 5) hxc.wasm runs too, in the Node
+reference host (node --no-turbo-fast-api-calls wasm/host/hxc-host.mjs
+--allow localhost:PORT --dir $TMP::/w --dir /dev::/dev -- hxc.wasm ...), as
+the row "hxc.wasm (node host)" right after "hxc" in both sections, with the
+same arguments (paths as the module sees them). Its peak RSS is the node
+process's (worker thread included), measured like every other tool's. The
+header gives the module size and the host's fixed cost per run (node start-up
+plus module compile and instantiation: 'hxc.wasm --version'). A second
+nghttpd, the same binary with its cipher list forced to
+ECDHE-ECDSA-CHACHA20-POLY1305 (nghttpd has no cipher option: a small
+LD_PRELOAD shim built here replaces the list it passes to OpenSSL), adds the
+pair "hxc [chacha20]" / "hxc.wasm (node host) [chacha20]": nghttpd otherwise
+picks AES-GCM by its own order, and wasm has no AES-NI. Each hxc row's
+preflight checks the suite hxc -v reports. The issue's wasm targets (time
+within 3x of native on the multiplexed run, at least a quarter of native
+throughput on the download) are reported for both pairs, as information.
 
 The report is printed and written to --results (default: bench-results.txt
 next to the hxc binary, i.e. build/bench-results.txt for `just bench`).
@@ -139,31 +156,38 @@ def tail(path, n=600):
 
 
 class Nghttpd:
-    """One nghttpd (TLS, HTTP/2, one worker) on a free port."""
+    """One nghttpd (TLS, HTTP/2, one worker) on a free port. env: extra
+    environment variables (the ChaCha20 server's LD_PRELOAD, see below)."""
 
-    def __init__(self, htdocs, key, cert, logdir):
+    def __init__(self, htdocs, key, cert, logdir, name="nghttpd", env=None):
         self.port = free_port()
-        self.log = os.path.join(logdir, "nghttpd.log")
+        self.name = name
+        self.log = os.path.join(logdir, name + ".log")
+        self.env = dict(env or {})
         self.argv = ["nghttpd", "-n", "1", "-d", htdocs, str(self.port), key, cert]
         with open(self.log, "wb") as out:
             self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL,
-                                         stdout=out, stderr=subprocess.STDOUT)
+                                         stdout=out, stderr=subprocess.STDOUT,
+                                         env=dict(os.environ, **self.env))
         self._wait_ready()
+
+    def command(self):
+        return " ".join(["%s=%s" % kv for kv in sorted(self.env.items())] + self.argv)
 
     def _wait_ready(self):
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise SetupError("nghttpd exited early (status %d): %s"
-                                 % (self.proc.returncode, tail(self.log)))
+                raise SetupError("%s exited early (status %d): %s"
+                                 % (self.name, self.proc.returncode, tail(self.log)))
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
                     return
             except OSError:
                 time.sleep(0.05)
         self.stop()
-        raise SetupError("nghttpd did not accept connections on port %d within 10 s"
-                         % self.port)
+        raise SetupError("%s did not accept connections on port %d within 10 s"
+                         % (self.name, self.port))
 
     def alive(self):
         return self.proc.poll() is None
@@ -176,6 +200,46 @@ class Nghttpd:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+# nghttpd 1.52 has no option to choose its TLS 1.2 cipher suites: it sets its
+# own list with SSL_CTX_set_cipher_list and prefers its own order, which puts
+# AES-GCM first (and an OPENSSL_CONF CipherString is overridden by that call).
+# For the ChaCha20 pair (hxc.wasm has no AES-NI: BearSSL's portable AES is far
+# slower than its ChaCha20 there) a second nghttpd runs with this shim in
+# LD_PRELOAD: it replaces the list nghttpd passes by $HXC_BENCH_CIPHERS, so the
+# server can only pick ECDHE-ECDSA-CHACHA20-POLY1305. Everything else about the
+# server is unchanged. Each hxc row's preflight checks the negotiated suite.
+CHACHA_SUITE = "ECDHE-ECDSA-CHACHA20-POLY1305"
+CIPHER_SHIM_C = r"""
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdlib.h>
+typedef struct ssl_ctx_st SSL_CTX;
+int SSL_CTX_set_cipher_list(SSL_CTX *ctx, const char *str);
+int SSL_CTX_set_cipher_list(SSL_CTX *ctx, const char *str)
+{
+    int (*real)(SSL_CTX *, const char *) =
+        (int (*)(SSL_CTX *, const char *))dlsym(RTLD_NEXT, "SSL_CTX_set_cipher_list");
+    const char *forced = getenv("HXC_BENCH_CIPHERS");
+    return real ? real(ctx, forced && *forced ? forced : str) : 0;
+}
+"""
+
+
+def build_cipher_shim(work):
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if not cc:
+        raise SetupError("no C compiler (cc) for the ChaCha20 server's cipher shim")
+    src = os.path.join(work, "cipher_shim.c")
+    out = os.path.join(work, "cipher_shim.so")
+    with open(src, "w") as f:
+        f.write(CIPHER_SHIM_C)
+    p = subprocess.run([cc, "-shared", "-fPIC", "-O2", "-o", out, src, "-ldl"],
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        raise SetupError("cannot build the cipher shim: %s" % p.stderr.strip())
+    return out
 
 
 # ---------------------------------------------------------- one child run
@@ -353,11 +417,113 @@ def hxc_has_parallel(hxc):
     return "--parallel-max" in proc.stdout + proc.stderr
 
 
-def hxc_many_argv(hxc, ca, url, n, pmax, outputs):
-    argv = [hxc, "-Z", "--parallel-max", str(pmax), "--cacert", ca, "-s"]
+def hxc_many_args(ca, url, pmax, outputs):
+    argv = ["-Z", "--parallel-max", str(pmax), "--cacert", ca, "-s"]
     for out in outputs:
         argv += ["-o", out, url]
     return argv
+
+
+def tls_suite(verbose_log):
+    """The suite hxc -v names ('* TLS handshake done: TLSv1.2 / SUITE'), or None."""
+    with open(verbose_log, encoding="utf-8", errors="replace") as f:
+        m = re.search(r"TLS handshake done: (\S+) / (\S+)", f.read())
+    return m.group(2) if m else None
+
+
+def devnull_intact(run):
+    """Check for hxc.wasm runs given -o /dev/null (the host preopens /dev)."""
+    bad = exit_zero(run)
+    if devnull_ok():
+        return bad
+    return (bad + "; " if bad else "") + "/dev/null is no longer the null device"
+
+
+NODE_HOST = ["node", "--no-turbo-fast-api-calls"]
+
+
+class Flavour:
+    """How one hxc row runs: the native CLI, or hxc.wasm as a WASI module in
+    the Node reference host (wasm/host/hxc-host.mjs) allowed to reach exactly
+    the server's localhost:PORT, with $TMP preopened as /w (CA file, preflight
+    outputs) and /dev as /dev (timed runs write to /dev/null: a symbolic link
+    pointing out of a preopened directory cannot be followed inside WASI).
+    suite: the cipher suite the server must have chosen (None: any)."""
+
+    def __init__(self, name, prefix, work, null, check, guest_root=None, suite=None):
+        self.name = name
+        self.prefix = prefix
+        self.work = work
+        self.null = null
+        self.check = check
+        self.guest_root = guest_root
+        self.suite = suite
+
+    def argv(self, tool_args):
+        return self.prefix + tool_args
+
+    def path(self, host_path):
+        if self.guest_root is None:
+            return host_path
+        return self.guest_root + "/" + os.path.relpath(host_path, self.work)
+
+    def verify_suite(self, verbose_log):
+        """None, or why the negotiated suite is not the one this row needs;
+        also records the suite for the report."""
+        got = tls_suite(verbose_log)
+        if got is None:
+            return "hxc -v printed no 'TLS handshake done' line"
+        if self.suite and got != self.suite:
+            return "the server chose %s, not %s" % (got, self.suite)
+        self.got_suite = got
+        return None
+
+
+def hxc_flavours(args, work, server, chacha):
+    tag = " [chacha20]" if chacha else ""
+    suite = CHACHA_SUITE if chacha else None
+    out = [Flavour("hxc" + tag, [args.hxc], work, args.null, writes_through(args.null),
+                   suite=suite)]
+    if args.wasm:
+        host = os.path.join(args.src, "wasm", "host", "hxc-host.mjs")
+        prefix = NODE_HOST + [host, "--allow", "localhost:%d" % server.port,
+                              "--dir", work + "::/w", "--dir", "/dev::/dev", "--", args.wasm]
+        out.append(Flavour("hxc.wasm (node host)" + tag, prefix, work, "/dev/null",
+                           devnull_intact, guest_root="/w", suite=suite))
+    return out
+
+
+def hxc_small_tool(args, fl, ca, url, work, served, pre_dir):
+    n, pmax = args.requests, args.parallel_max
+    slug = re.sub(r"[^a-z0-9]+", "-", fl.name.lower()).strip("-")
+    files = [os.path.join(pre_dir, "%s-%d" % (slug, i)) for i in range(n)]
+
+    def pre():
+        argv = fl.argv(["-v"] + hxc_many_args(fl.path(ca), url, pmax,
+                                              [fl.path(f) for f in files]))
+        r = run_child(argv, work, args.timeout)
+        err = os.path.join(work, "child.err")
+        bad = exit_zero(r) or compare_files(files, served) or fl.verify_suite(err)
+        if not bad:
+            args.info[fl.name] = "%s; TLS suite %s" % (hxc_connections(err, n), fl.got_suite)
+        return bad
+    return Tool(fl.name, fl.argv(hxc_many_args(fl.path(ca), url, pmax, [fl.null] * n)),
+                fl.check, pre)
+
+
+def hxc_big_tool(args, fl, ca, url, work, served):
+    pre = os.path.join(work, "pre-big.out")
+
+    def preflight():
+        r = run_child(fl.argv(["-v", "--cacert", fl.path(ca), "-s", "-o", fl.path(pre), url]),
+                      work, args.timeout)
+        bad = exit_zero(r) or compare_files([pre], served) or \
+            fl.verify_suite(os.path.join(work, "child.err"))
+        if not bad:
+            args.info[fl.name] = "TLS suite %s" % fl.got_suite
+        return bad
+    return Tool(fl.name, fl.argv(["--cacert", fl.path(ca), "-s", "-o", fl.null, url]),
+                fl.check, preflight)
 
 
 def curl_config(path, url, outputs):
@@ -367,25 +533,17 @@ def curl_config(path, url, outputs):
     return path
 
 
-def small_tools(args, ca, url, work):
+def small_tools(args, ca, work, server, chacha_server):
     n, pmax, timeout = args.requests, args.parallel_max, args.timeout
+    url = "https://localhost:%d/%s" % (server.port, SMALL_NAME)
     tools = []
     pre_dir = os.path.join(work, "pre-small")
     os.makedirs(pre_dir, exist_ok=True)
     served = os.path.join(work, "htdocs", SMALL_NAME)
 
     if hxc_has_parallel(args.hxc):
-        files = [os.path.join(pre_dir, "hxc-%d" % i) for i in range(n)]
-
-        def hxc_pre():
-            argv = hxc_many_argv(args.hxc, ca, url, n, pmax, files)
-            r = run_child(argv[:1] + ["-v"] + argv[1:], work, timeout)
-            bad = exit_zero(r) or compare_files(files, served)
-            if not bad:
-                args.info["hxc"] = hxc_connections(os.path.join(work, "child.err"), n)
-            return bad
-        tools.append(Tool("hxc", hxc_many_argv(args.hxc, ca, url, n, pmax, [args.null] * n),
-                          writes_through(args.null), hxc_pre))
+        for fl in hxc_flavours(args, work, server, False):
+            tools.append(hxc_small_tool(args, fl, ca, url, work, served, pre_dir))
     else:
         args.notes.append("hxc: %s has no -Z/--parallel-max (issue 4): hxc was not "
                           "measured in section 1" % args.hxc)
@@ -435,21 +593,21 @@ def small_tools(args, ca, url, work):
     tools.append(Tool("h2load", h2load, h2load_check(n),
                       lambda: h2load_check(n)(run_child(h2load, work, timeout)),
                       "h2load does not verify the certificate"))
+
+    if chacha_server and hxc_has_parallel(args.hxc):
+        chacha_url = "https://localhost:%d/%s" % (chacha_server.port, SMALL_NAME)
+        for fl in hxc_flavours(args, work, chacha_server, True):
+            tools.append(hxc_small_tool(args, fl, ca, chacha_url, work, served, pre_dir))
     return tools
 
 
-def big_tools(args, ca, url, work):
+def big_tools(args, ca, work, server, chacha_server):
     timeout = args.timeout
+    url = "https://localhost:%d/%s" % (server.port, BIG_NAME)
     served = os.path.join(work, "htdocs", BIG_NAME)
     pre = os.path.join(work, "pre-big.out")
-    tools = []
-
-    hxc = [args.hxc, "--cacert", ca, "-s", "-o", args.null, url]
-
-    def hxc_pre():
-        r = run_child([args.hxc, "--cacert", ca, "-s", "-o", pre, url], work, timeout)
-        return exit_zero(r) or compare_files([pre], served)
-    tools.append(Tool("hxc", hxc, writes_through(args.null), hxc_pre))
+    tools = [hxc_big_tool(args, fl, ca, url, work, served)
+             for fl in hxc_flavours(args, work, server, False)]
 
     if shutil.which("curl"):
         curl = ["curl", "--http2", "--cacert", ca, "-s", "-S", "-o", args.null, url]
@@ -472,12 +630,17 @@ def big_tools(args, ca, url, work):
     tools.append(Tool("h2load", h2load, h2load_check(1),
                       lambda: h2load_check(1)(run_child(h2load, work, timeout)),
                       "reference only"))
+
+    if chacha_server:
+        chacha_url = "https://localhost:%d/%s" % (chacha_server.port, BIG_NAME)
+        tools += [hxc_big_tool(args, fl, ca, chacha_url, work, served)
+                  for fl in hxc_flavours(args, work, chacha_server, True)]
     return tools
 
 
 # ----------------------------------------------------------- measuring
 
-def measure(section, tools, args, work, server, log):
+def measure(section, tools, args, work, servers, log):
     log("")
     log("== %s" % section)
     for t in tools:
@@ -489,8 +652,9 @@ def measure(section, tools, args, work, server, log):
             t.info = args.info.pop(t.name, None)
             log("  %-7s preflight ok (data verified)%s"
                 % (t.name, "; " + t.info if t.info else ""))
-    if not server.alive():
-        raise SetupError("nghttpd died during the preflight")
+    for server in servers:
+        if not server.alive():
+            raise SetupError("%s died during the preflight" % server.name)
     total = args.warmup + args.rounds
     timed = [t for t in tools if not t.failures]
     for rnd in range(total):
@@ -532,11 +696,16 @@ def fmt(v, spec="%.1f"):
     return "-" if v is None else spec % v
 
 
+def name_width(tools):
+    return max([8] + [len(t.name) for t in tools])
+
+
 def log_details(tools, log):
+    w = name_width(tools) + 1
     for t in tools:
         if t.runs:
-            log("  runs %-7s %s ms" % (t.name + ":", " ".join("%.0f" % (r.wall * 1000)
-                                                         for r in t.runs)))
+            log("  runs %-*s %s ms" % (w, t.name + ":", " ".join("%.0f" % (r.wall * 1000)
+                                                             for r in t.runs)))
     for t in tools:
         if t.note:
             log("  note: %s: %s" % (t.name, t.note))
@@ -549,15 +718,16 @@ def report_small(tools, args, log):
     log("")
     log("Section 1: %d GETs of a 1 KiB file, one HTTP/2 TLS connection, %d rounds "
         "(+%d warm-up), interleaved" % (args.requests, args.rounds, args.warmup))
-    log("%-8s %10s %10s %10s %14s %12s" % ("tool", "median ms", "min ms", "cpu ms",
+    w = name_width(tools)
+    log("%-*s %10s %10s %10s %14s %12s" % (w, "tool", "median ms", "min ms", "cpu ms",
                                           "peak RSS KiB", "req/s (med)"))
     for t in tools:
         st = s[t.name]
         if st is None:
-            log("%-8s no valid runs (see FAILED below)" % t.name)
+            log("%-*s no valid runs (see FAILED below)" % (w, t.name))
             continue
-        log("%-8s %10.1f %10.1f %10.1f %14d %12.0f" % (
-            t.name, st["med"], st["min"], st["cpu"], st["rss"],
+        log("%-*s %10.1f %10.1f %10.1f %14d %12.0f" % (
+            w, t.name, st["med"], st["min"], st["cpu"], st["rss"],
             args.requests / (st["med"] / 1000)))
     log_details(tools, log)
     for t in tools:
@@ -588,6 +758,42 @@ def report_small(tools, args, log):
         log("  %-20s %6.2f   (information)" % ("time nghttp/hxc", ng["med"] / hx["med"]))
     if not targets:
         log("  (hxc or a reference tool has no valid runs: no ratios)")
+    if args.wasm:
+        wasm_ratios(s, "time", 3.0, args, log)
+
+
+# The issue's wasm targets: within 3x of native on the multiplexed run (time
+# ratio wasm/native <= 3), at least a quarter of native throughput on the
+# download (throughput ratio wasm/native = time native/wasm >= 0.25). Also
+# shown, as information: the ratio with the host's fixed start-up (node, module
+# compile and instantiation, measured alone with 'hxc.wasm --version') taken
+# off the wasm time, i.e. what an embedding that keeps the host running pays;
+# and, for the download, wasm with ChaCha20 against native's default suite.
+def wasm_ratios(s, kind, bound, args, log):
+    startup = args.wasm_startup[0]
+    log("")
+    log("hxc.wasm in the Node host vs native hxc (issue 5 target, information only; "
+        "'less start-up' takes the host's fixed %.0f ms off the wasm median):" % startup)
+    pairs = [("AES-GCM (nghttpd's choice)", "hxc", "hxc.wasm (node host)"),
+             ("ChaCha20-Poly1305 (forced)", "hxc [chacha20]", "hxc.wasm (node host) [chacha20]")]
+    if kind != "time":
+        pairs.append(("wasm ChaCha20 / native AES", "hxc", "hxc.wasm (node host) [chacha20]"))
+    for label, native, wasm in pairs:
+        nat, wa = s.get(native), s.get(wasm)
+        if not (nat and wa):
+            log("  %-27s no ratio (a row has no valid runs)" % label)
+            continue
+        rest = max(wa["med"] - startup, 1e-3)
+        if kind == "time":
+            r, rmin, rless = wa["med"] / nat["med"], wa["min"] / nat["min"], rest / nat["med"]
+            want, ok, what = "<= %.1f" % bound, r <= bound, "time wasm/native"
+        else:
+            r, rmin, rless = nat["med"] / wa["med"], nat["min"] / wa["min"], nat["med"] / rest
+            want, ok, what = ">= %.2f" % bound, r >= bound, "throughput wasm/native"
+        log("  %-27s %s %6.2f   target %-7s %-8s (on minima: %.2f; less start-up: %.2f); "
+            "host peak RSS %.1f MiB (native hxc %.1f MiB)"
+            % (label, what, r, want, "met" if ok else "NOT met", rmin, rless,
+               wa["rss"] / 1024, nat["rss"] / 1024))
 
 
 def report_big(tools, args, log):
@@ -595,22 +801,28 @@ def report_big(tools, args, log):
     log("")
     log("Section 2: one %d MiB download, %d rounds (+%d warm-up), interleaved"
         % (args.big_mib, args.rounds, args.warmup))
-    log("%-8s %10s %10s %10s %14s %10s %10s" % ("tool", "median ms", "min ms", "cpu ms",
+    w = name_width(tools)
+    log("%-*s %10s %10s %10s %14s %10s %10s" % (w, "tool", "median ms", "min ms", "cpu ms",
                                                "peak RSS KiB", "MiB/s med", "MiB/s best"))
     s = {}
     for t in tools:
         st = s[t.name] = stats(t)
         if st is None:
-            log("%-8s no valid runs (see FAILED below)" % t.name)
+            log("%-*s no valid runs (see FAILED below)" % (w, t.name))
             continue
-        log("%-8s %10.1f %10.1f %10.1f %14d %10.0f %10.0f" % (
-            t.name, st["med"], st["min"], st["cpu"], st["rss"],
+        log("%-*s %10.1f %10.1f %10.1f %14d %10.0f %10.0f" % (
+            w, t.name, st["med"], st["min"], st["cpu"], st["rss"],
             size / 1048576 / (st["med"] / 1000), size / 1048576 / (st["min"] / 1000)))
     log_details(tools, log)
+    for t in tools:
+        if t.info:
+            log("  tls: %s: %s" % (t.name, t.info))
     hx, cu = s.get("hxc"), s.get("curl")
     if hx and cu:
         log("  time curl/hxc %.2f, peak RSS hxc/curl %.2f (information)"
             % (cu["med"] / hx["med"], hx["rss"] / cu["rss"]))
+    if args.wasm:
+        wasm_ratios(s, "throughput", 0.25, args, log)
 
 
 def version_line(argv):
@@ -648,12 +860,20 @@ def parse_args(argv):
     p.add_argument("--skip-big", action="store_true", help="only section 1")
     p.add_argument("--timeout", type=float, default=120, help="per-run limit, seconds (120)")
     p.add_argument("--results", help="report file (default: bench-results.txt next to hxc)")
+    p.add_argument("--wasm", metavar="HXC_WASM",
+                   help="also measure this hxc.wasm in the Node reference host "
+                        "(wasm/host/hxc-host.mjs), with a ChaCha20 pair for both builds")
     args = p.parse_args(argv)
     if args.rounds < 1 or args.warmup < 0 or args.requests < 1:
         p.error("--rounds >= 1, --warmup >= 0 and --requests >= 1")
     if not os.access(args.hxc, os.X_OK):
         p.error("'%s' is not an executable hxc binary" % args.hxc)
     args.hxc = os.path.abspath(args.hxc)
+    if args.wasm:
+        if not os.path.isfile(args.wasm):
+            p.error("--wasm: '%s' is not a file (build it: just wasm)" % args.wasm)
+        args.wasm = os.path.abspath(args.wasm)
+    args.src = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     if not args.results:
         args.results = os.path.join(os.path.dirname(args.hxc), "bench-results.txt")
     args.notes = []
@@ -664,11 +884,11 @@ def parse_args(argv):
 
 def main(argv):
     args = parse_args(argv)
-    for tool in ("openssl", "nghttpd", "nghttp", "h2load", TIME):
+    for tool in ("openssl", "nghttpd", "nghttp", "h2load", TIME) + (("node",) if args.wasm else ()):
         if not shutil.which(tool):
             print("bench: '%s' is not installed (Debian: %s)"
-                  % (tool, "time" if tool == TIME else "nghttp2-client / nghttp2-server / "
-                     "openssl"), file=sys.stderr)
+                  % (tool, "time" if tool == TIME else "nodejs" if tool == "node" else
+                     "nghttp2-client / nghttp2-server / openssl"), file=sys.stderr)
             return 2
     lines = []
 
@@ -676,9 +896,9 @@ def main(argv):
         print(msg, flush=True)
         lines.append(msg)
 
-    src = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    src = args.src
     work = tempfile.mkdtemp(prefix="hxc-bench-")
-    server = None
+    server = chacha = None
     try:
         log("hxc benchmark (issue 4) - a measurement, not a test")
         log("date %s, commit %s, %d CPUs, load average %.2f %.2f %.2f at start"
@@ -688,6 +908,23 @@ def main(argv):
         log("curl:   %s" % version_line(["curl", "--version"]))
         log("nghttp: %s; h2load %s" % (version_line(["nghttp", "--version"]),
                                       version_line(["h2load", "--version"])))
+        if args.wasm:
+            log("hxc.wasm: %s, module size %d bytes (%.0f KiB); host: node %s "
+                "--no-turbo-fast-api-calls wasm/host/hxc-host.mjs (peak RSS below = the node "
+                "process, worker thread included)"
+                % (args.wasm, os.path.getsize(args.wasm), os.path.getsize(args.wasm) / 1024,
+                   version_line(["node", "--version"])))
+            host = os.path.join(src, "wasm", "host", "hxc-host.mjs")
+            starts = [run_child(NODE_HOST + [host, "--", args.wasm, "--version"], work, 30)
+                      for _ in range(3)]
+            if any(r.status != 0 for r in starts):
+                raise SetupError("hxc.wasm --version in the Node host failed: %s"
+                                 % starts[-1].err_tail)
+            args.wasm_startup = (med([r.wall for r in starts]) * 1000,
+                                 med([r.maxrss_kib for r in starts]) / 1024)
+            log("hxc.wasm fixed cost per run (node start-up, module compile and instantiation, "
+                "'hxc.wasm --version'): %.0f ms, peak RSS %.1f MiB (median of 3)"
+                % args.wasm_startup)
         floor = run_child(["true"], work, 10).maxrss_kib
         log("method: wall = time.monotonic() around each run (spawn .. exit); peak RSS = "
             "/usr/bin/time -f %%M (the tool's own ru_maxrss via wait4; floor of the method: "
@@ -705,27 +942,37 @@ def main(argv):
             write_random(os.path.join(htdocs, BIG_NAME), args.big_mib * 1024 * 1024)
         ca, key, cert = mint_pki(work)
         server = Nghttpd(htdocs, key, cert, work)
+        servers = [server]
         base = "https://localhost:%d/" % server.port
         log("server: %s (TLS, HTTP/2, max 100 concurrent streams by default)"
-            % " ".join(server.argv).replace(work, "$TMP"))
+            % server.command().replace(work, "$TMP"))
+        if args.wasm:
+            chacha = Nghttpd(htdocs, key, cert, work, name="nghttpd-chacha20",
+                             env={"LD_PRELOAD": build_cipher_shim(work),
+                                  "HXC_BENCH_CIPHERS": CHACHA_SUITE})
+            servers.append(chacha)
+            log("server for the [chacha20] rows: %s (the same nghttpd, its cipher list "
+                "replaced by %s through a small LD_PRELOAD shim: nghttpd has no cipher "
+                "option)" % (chacha.command().replace(work, "$TMP"), CHACHA_SUITE))
 
-        small = small_tools(args, ca, base + SMALL_NAME, work)
+        small = small_tools(args, ca, work, server, chacha)
         log("")
         log("commands, section 1 (URL = %s, repeated; CA = $TMP/ca.pem):" % (base + SMALL_NAME))
         for t in small:
-            shown = t.argv if len(t.argv) < 20 else t.argv[:13] + ["...", "(%d args)"
-                                                                   % len(t.argv)]
+            k = t.argv.index("-o") + 3 if "-o" in t.argv else 13
+            shown = t.argv if len(t.argv) <= k + 4 else t.argv[:k] + ["...", "(%d args)"
+                                                                      % len(t.argv)]
             log("  %s" % " ".join(shown).replace(work, "$TMP"))
-        measure("section 1: %d x 1 KiB" % args.requests, small, args, work, server, log)
+        measure("section 1: %d x 1 KiB" % args.requests, small, args, work, servers, log)
 
         big = []
         if not args.skip_big:
-            big = big_tools(args, ca, base + BIG_NAME, work)
+            big = big_tools(args, ca, work, server, chacha)
             log("")
             log("commands, section 2:")
             for t in big:
                 log("  %s" % " ".join(t.argv).replace(work, "$TMP"))
-            measure("section 2: %d MiB" % args.big_mib, big, args, work, server, log)
+            measure("section 2: %d MiB" % args.big_mib, big, args, work, servers, log)
 
         log("")
         log("=" * 78)
@@ -743,8 +990,9 @@ def main(argv):
         log("bench: setup failed: %s" % e)
         args.broken.append("setup")
     finally:
-        if server:
-            server.stop()
+        for srv in (server, chacha):
+            if srv:
+                srv.stop()
         shutil.rmtree(work, ignore_errors=True)
         try:
             with open(args.results, "w") as f:

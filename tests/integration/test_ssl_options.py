@@ -178,8 +178,7 @@ def check_keylog(ours, theirs, n, what):
     for l in lines:
         h.check(l in server, "%s: our line %r is not in the server's key log %r"
                 % (what, l, sorted(server)))
-    mode = os.stat(ours).st_mode & 0o777
-    h.check(mode == 0o600, "%s: key log mode %o, expected 600" % (what, mode))
+    h.check_private_mode(ours, what)  # 0600; not checkable under WASI (hxctest.py)
 
 
 def test_keylog_option():
