@@ -1,7 +1,7 @@
 /*
- * Transports and platform services behind one small interface: name
- * resolution, non-blocking TCP sockets, waiting on several sockets, the
- * monotonic clock. Knows nothing of TLS or HTTP.
+ * Transports and platform services behind one small interface: non-blocking
+ * TCP sockets, waiting on several sockets, the monotonic clock (name
+ * resolution: net/connect.h). Knows nothing of TLS or HTTP.
  */
 #ifndef HXC_NET_NET_H
 #define HXC_NET_NET_H
@@ -21,10 +21,6 @@ struct hxc__addr {
     char text[64];              /* "127.0.0.1" / "::1" */
 };
 
-/* Resolves host (name or IP literal) into up to HXC_NET_MAX_ADDRS
- * addresses, IPv6 and IPv4 interleaved (IPv6 first). */
-hxc_status hxc__net_resolve(const char *host, unsigned port, struct hxc__addr *out, size_t *n,
-                            hxc_error *err);
 /* Parses an IP literal (IPv6 may be bracketed). 0 on success. */
 int hxc__net_parse_ip(const char *text, unsigned port, struct hxc__addr *out);
 

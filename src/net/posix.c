@@ -1,8 +1,8 @@
-/* POSIX transport: getaddrinfo, non-blocking sockets, poll. */
+/* POSIX transport: non-blocking sockets, poll, the monotonic clock (names
+ * are resolved asynchronously by net/resolve_ares.c). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -14,81 +14,6 @@
 
 #include "core/err.h"
 #include "net/net.h"
-
-int hxc__net_parse_ip(const char *text, unsigned port, struct hxc__addr *out)
-{
-    char tmp[64];
-    size_t n = strlen(text);
-    memset(out, 0, sizeof *out);
-    if (n >= 2 && text[0] == '[' && text[n - 1] == ']') {
-        text++;
-        n -= 2;
-    }
-    if (n >= sizeof tmp)
-        return -1;
-    memcpy(tmp, text, n);
-    tmp[n] = '\0';
-    out->port = port;
-    if (inet_pton(AF_INET, tmp, out->bytes) == 1)
-        out->family = AF_INET;
-    else if (inet_pton(AF_INET6, tmp, out->bytes) == 1)
-        out->family = AF_INET6;
-    else
-        return -1;
-    inet_ntop(out->family, out->bytes, out->text, sizeof out->text);
-    return 0;
-}
-
-static void addr_from_sockaddr(const struct sockaddr *sa, unsigned port, struct hxc__addr *a)
-{
-    memset(a, 0, sizeof *a);
-    a->family = sa->sa_family;
-    a->port = port;
-    if (sa->sa_family == AF_INET)
-        memcpy(a->bytes, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
-    else
-        memcpy(a->bytes, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
-    inet_ntop(a->family, a->bytes, a->text, sizeof a->text);
-}
-
-hxc_status hxc__net_resolve(const char *host, unsigned port, struct hxc__addr *out, size_t *n,
-                            hxc_error *err)
-{
-    *n = 0;
-    if (hxc__net_parse_ip(host, port, &out[0]) == 0) {
-        *n = 1;
-        return HXC_OK;
-    }
-    struct addrinfo hints, *res = NULL;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_ADDRCONFIG;
-    int rc = getaddrinfo(host, NULL, &hints, &res);
-    if (rc != 0)
-        return hxc__err(err, HXC_E_DNS, rc, "could not resolve host '%s': %s", host,
-                        gai_strerror(rc));
-    struct hxc__addr v4[HXC_NET_MAX_ADDRS], v6[HXC_NET_MAX_ADDRS];
-    size_t n4 = 0, n6 = 0;
-    for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-        if (ai->ai_family == AF_INET && n4 < HXC_NET_MAX_ADDRS)
-            addr_from_sockaddr(ai->ai_addr, port, &v4[n4++]);
-        else if (ai->ai_family == AF_INET6 && n6 < HXC_NET_MAX_ADDRS)
-            addr_from_sockaddr(ai->ai_addr, port, &v6[n6++]);
-    }
-    freeaddrinfo(res);
-    /* interleave, IPv6 first (RFC 8305 section 4) */
-    size_t i4 = 0, i6 = 0;
-    while ((i4 < n4 || i6 < n6) && *n < HXC_NET_MAX_ADDRS) {
-        if (i6 < n6)
-            out[(*n)++] = v6[i6++];
-        if (i4 < n4 && *n < HXC_NET_MAX_ADDRS)
-            out[(*n)++] = v4[i4++];
-    }
-    if (*n == 0)
-        return hxc__err(err, HXC_E_DNS, 0, "host '%s' has no IPv4 or IPv6 address", host);
-    return HXC_OK;
-}
 
 static socklen_t to_sockaddr(const struct hxc__addr *a, struct sockaddr_storage *ss)
 {

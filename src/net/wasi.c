@@ -1,8 +1,8 @@
 /*
  * WASI transport: sockets are the host's, reached through the hostnet_v1
  * imports (wasm/hostnet_v1.h, the header documented in wasm/README.md);
- * time is the WASI monotonic clock. Name resolution happens in the host (connect takes the name), so there is no
- * hxc__net_resolve here; net/wasi_connect.c is the connector.
+ * time is the WASI monotonic clock. Name resolution happens in the host
+ * (connect takes the name); net/wasi_connect.c is the connector.
  * Compiled only for WASI (the native build has net/posix.c).
  */
 #if defined(__wasi__)
@@ -25,30 +25,6 @@ _Static_assert(HOSTNET_EAGAIN == EAGAIN && HOSTNET_EACCES == EACCES && HOSTNET_E
                    HOSTNET_ENOBUFS == ENOBUFS && HOSTNET_EINPROGRESS == EINPROGRESS &&
                    HOSTNET_ECONNREFUSED == ECONNREFUSED && HOSTNET_EBADF == EBADF,
                "hostnet_v1 errno numbers are wasi-libc's");
-
-int hxc__net_parse_ip(const char *text, unsigned port, struct hxc__addr *out)
-{
-    char tmp[64];
-    size_t n = strlen(text);
-    memset(out, 0, sizeof *out);
-    if (n >= 2 && text[0] == '[' && text[n - 1] == ']') {
-        text++;
-        n -= 2;
-    }
-    if (n >= sizeof tmp)
-        return -1;
-    memcpy(tmp, text, n);
-    tmp[n] = '\0';
-    out->port = port;
-    if (inet_pton(AF_INET, tmp, out->bytes) == 1)
-        out->family = AF_INET;
-    else if (inet_pton(AF_INET6, tmp, out->bytes) == 1)
-        out->family = AF_INET6;
-    else
-        return -1;
-    inet_ntop(out->family, out->bytes, out->text, sizeof out->text);
-    return 0;
-}
 
 static int32_t clamp_len(size_t len)
 {

@@ -48,7 +48,7 @@ they never change the exit status. The exit status is non-zero only when
 something could not be measured (server did not start, a tool failed).
 
 With --wasm path/to/hxc.wasm (issue 5) hxc.wasm runs too, in the Node
-reference host (node --no-turbo-fast-api-calls wasm/host/hxc-host.mjs
+reference host (node wasm/host/hxc-host.mjs
 --allow localhost:PORT --dir $TMP::/w --dir /dev::/dev -- hxc.wasm ...), as
 the row "hxc.wasm (node host)" right after "hxc" in both sections, with the
 same arguments (paths as the module sees them). Its peak RSS is the node
@@ -439,7 +439,11 @@ def devnull_intact(run):
     return (bad + "; " if bad else "") + "/dev/null is no longer the null device"
 
 
-NODE_HOST = ["node", "--no-turbo-fast-api-calls"]
+# No --no-turbo-fast-api-calls: the host's worker turns V8's fast API calls
+# off itself before it compiles the module (wasm/host/worker.mjs), and the
+# flag on the command line costs every run about 30 ms of start-up (V8 then
+# rejects the code cache of Node's internal modules, in both threads).
+NODE_HOST = ["node"]
 
 
 class Flavour:
@@ -910,7 +914,7 @@ def main(argv):
                                       version_line(["h2load", "--version"])))
         if args.wasm:
             log("hxc.wasm: %s, module size %d bytes (%.0f KiB); host: node %s "
-                "--no-turbo-fast-api-calls wasm/host/hxc-host.mjs (peak RSS below = the node "
+                "wasm/host/hxc-host.mjs (peak RSS below = the node "
                 "process, worker thread included)"
                 % (args.wasm, os.path.getsize(args.wasm), os.path.getsize(args.wasm) / 1024,
                    version_line(["node", "--version"])))

@@ -15,9 +15,18 @@ export const POLLHUP = 0x2000;
 export const POLLNVAL = 0x4000;
 
 // Worker -> main call protocol over a SharedArrayBuffer (Int32Array slots).
+// The worker writes OP/A0..A2, bumps REQ and Atomics.notify()s it; the main
+// thread waits for REQ to change with Atomics.waitAsync (no postMessage: a
+// message costs about three times the latency), writes RESULT, sets RSP to
+// the REQ it answered and notifies RSP, on which the worker blocks in
+// Atomics.wait. STOP tells the main thread's wait loop that the worker is gone.
 export const OP = Object.freeze({ CONNECT: 1, STATUS: 2, SEND: 3, RECV: 4, POLL: 5, SHUTDOWN: 6, CLOSE: 7 });
-export const CTL = Object.freeze({ STATE: 0, OP: 1, A0: 2, A1: 3, A2: 4, RESULT: 5, SIZE: 8 });
+export const CTL = Object.freeze({ REQ: 0, RSP: 1, OP: 2, A0: 3, A1: 4, A2: 5, RESULT: 6, STOP: 7, SIZE: 8 });
 
-export const DATA_SIZE = 64 * 1024; // bytes moved per send/recv call at most
-export const MAX_POLL_FDS = DATA_SIZE / 8;
+export const SEND_MAX = 64 * 1024; // bytes one send call takes at most
+// One recv call fetches up to this many bytes from the main thread (the
+// worker keeps what the module did not ask for yet: see worker.mjs).
+export const RECV_MAX = 256 * 1024;
+export const DATA_SIZE = RECV_MAX; // the shared payload buffer
+export const MAX_POLL_FDS = 8192;
 export const MAX_HOST_LEN = 253 + 2; // a DNS name, or [IPv6 literal]

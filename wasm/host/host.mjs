@@ -14,13 +14,15 @@ import fs from 'node:fs';
 import net from 'node:net';
 import dns from 'node:dns';
 import path from 'node:path';
-import v8 from 'node:v8';
 import { OP, CTL, E, DATA_SIZE, POLLIN, POLLOUT, POLLERR, POLLHUP, POLLNVAL } from './abi.mjs';
 import { Policy, normalizeName, parseAddress } from './policy.mjs';
 
 // Node 20's WASI can crash at exit once module memory passes ~48 MB unless
-// V8's fast API calls are off; set it here too for embedders who forgot.
-if (!process.execArgv.includes('--no-turbo-fast-api-calls')) v8.setFlagsFromString('--no-turbo-fast-api-calls');
+// V8's fast API calls are off (nodejs/node#46777). The worker turns them off
+// itself before it compiles the module (see worker.mjs), so the flag is not
+// needed on node's command line; not setting it here at import time keeps
+// the worker's start-up fast (a changed flag makes V8 reject the code cache
+// of Node's internal modules: about 20 ms more per worker).
 
 export { Policy } from './policy.mjs';
 export { E as ERRNO } from './abi.mjs';
@@ -383,13 +385,40 @@ export async function runModule(opts) {
   worker.stdout.resume();
   worker.stderr.on('data', (d) => writeStderr(d));
   const result = { exitCode: null, timedOut: false, trapped: false, error: null, stats: net_.stats };
+  // The worker's calls: wait (without blocking the event loop) for CTL.REQ
+  // to move past the last request answered, run it, answer, wait again.
+  let seen = 0;
   const respond = (r) => {
     ctl[CTL.RESULT] = r;
-    Atomics.store(ctl, CTL.STATE, 2);
-    Atomics.notify(ctl, CTL.STATE);
+    Atomics.store(ctl, CTL.RSP, seen);
+    Atomics.notify(ctl, CTL.RSP);
+    serve();
   };
-  async function dispatch() {
-    const [op, a0, a1, a2] = [ctl[CTL.OP], ctl[CTL.A0], ctl[CTL.A1], ctl[CTL.A2]];
+  const onRequest = () => {
+    if (Atomics.load(ctl, CTL.STOP) !== 0) return;
+    const req = Atomics.load(ctl, CTL.REQ);
+    if (req === seen) return serve();
+    seen = req;
+    let r;
+    try {
+      r = dispatch();
+    } catch {
+      r = -E.EINVAL;
+    }
+    if (typeof r === 'number') respond(r);
+    else r.then(respond, () => respond(-E.EINVAL));
+  };
+  function serve() {
+    if (Atomics.load(ctl, CTL.STOP) !== 0) return;
+    const w = Atomics.waitAsync(ctl, CTL.REQ, seen);
+    // 'not-equal': a request is already there; answer it in a fresh task,
+    // never in a loop of synchronous answers that would starve socket events
+    if (w.async) w.value.then(onRequest);
+    else setImmediate(onRequest);
+  }
+  // A number, or a promise of one (connect, a poll that waits).
+  function dispatch() {
+    const op = ctl[CTL.OP], a0 = ctl[CTL.A0], a1 = ctl[CTL.A1], a2 = ctl[CTL.A2];
     switch (op) {
       case OP.CONNECT: return net_.connect(data.slice(0, a0), a1, a2);
       case OP.STATUS: return net_.status(a0);
@@ -411,13 +440,8 @@ export async function runModule(opts) {
         worker.terminate();
       }, limit);
     }
+    serve();
     worker.on('message', (m) => {
-      if (m === 0) {
-        const r = dispatch();
-        if (typeof r === 'number') respond(r);
-        else r.then(respond, () => respond(-E.EINVAL));
-        return;
-      }
       if (m.type === 'exit') result.exitCode = m.code;
       else if (m.type === 'trap') { result.trapped = true; result.error = `the module trapped: ${m.message}`; }
       else if (m.type === 'load-error') result.error = `the module could not be instantiated: ${m.message}`;
@@ -425,6 +449,8 @@ export async function runModule(opts) {
     worker.on('error', (e) => { result.error = result.error || `worker failed: ${e && e.message}`; });
     worker.on('exit', () => {
       clearTimeout(timer);
+      Atomics.store(ctl, CTL.STOP, 1); // ends serve()'s pending wait
+      Atomics.notify(ctl, CTL.REQ);
       net_.destroyAll();
       for (const fd of owned) fs.closeSync(fd);
       resolve(result);
