@@ -186,30 +186,31 @@ size_t hxc_ssl_context_anchor_count(const hxc_ssl_context *c)
     return c ? hxc__trust_store_count(c->trust) : 0;
 }
 
-/* SSL_CERT_FILE / SSL_CERT_DIR from the environment (trust_env). Returns
- * 1 when one was set and loaded, 0 when none set, -1 on error. */
+/* SSL_CERT_FILE / SSL_CERT_DIR from the environment (trust_env), with
+ * HTTPX's precedence: SSL_CERT_FILE when set, else SSL_CERT_DIR. A path
+ * that does not exist is an error (HTTPX ignores it silently). Returns 1
+ * when one was loaded, 0 when neither is set, -1 on error. */
 static int load_env_roots(hxc_ssl_context *c, hxc_error *err)
 {
     const char *file = getenv("SSL_CERT_FILE");
     const char *dir = getenv("SSL_CERT_DIR");
-    if (file != NULL && file[0] == '\0')
-        file = NULL;
-    if (dir != NULL && dir[0] == '\0')
-        dir = NULL;
-    if (file == NULL && dir == NULL)
-        return 0;
-    if (file && hxc__trust_store_add_file(c->trust, file, err) != HXC_OK) {
-        hxc__err_prefix(err, "SSL_CERT_FILE");
-        return -1;
+    if (file != NULL && file[0] != '\0') {
+        if (hxc__trust_store_add_file(c->trust, file, err) != HXC_OK) {
+            hxc__err_prefix(err, "SSL_CERT_FILE");
+            return -1;
+        }
+        describe(c, "SSL_CERT_FILE");
+        return 1;
     }
-    if (dir && hxc__trust_store_add_dir(c->trust, dir, err) != HXC_OK) {
-        hxc__err_prefix(err, "SSL_CERT_DIR");
-        return -1;
-    }
-    describe(c, file ? "SSL_CERT_FILE" : "SSL_CERT_DIR");
-    if (file && dir)
+    if (dir != NULL && dir[0] != '\0') {
+        if (hxc__trust_store_add_dir(c->trust, dir, err) != HXC_OK) {
+            hxc__err_prefix(err, "SSL_CERT_DIR");
+            return -1;
+        }
         describe(c, "SSL_CERT_DIR");
-    return 1;
+        return 1;
+    }
+    return 0;
 }
 
 static hxc_status configure(hxc_ssl_context *c, const hxc_ssl_options *o, hxc_error *err)

@@ -155,12 +155,13 @@ static int is_certificate_block(const char *name)
 }
 
 /* 1-based line of the byte just before `pos`. */
-static unsigned line_at(const unsigned char *data, size_t pos)
+/* Line number at pos, counted incrementally from the previous call (*at,
+ * *line) so that a large bundle is scanned once. */
+static unsigned line_at(const unsigned char *data, size_t pos, size_t *at, unsigned *line)
 {
-    unsigned line = 1;
-    for (size_t i = 0; i + 1 < pos; i++)
-        line += data[i] == '\n';
-    return line;
+    for (; *at + 1 < pos; (*at)++)
+        *line += data[*at] == '\n';
+    return *line;
 }
 
 /* Hands one decoded block to fn. An OpenSSL "TRUSTED CERTIFICATE" is the
@@ -222,7 +223,8 @@ static hxc_status decode_pem(const unsigned char *data, size_t len, const char *
     struct pem_state s;
     memset(&s, 0, sizeof s);
     br_pem_decoder_init(&s.pc);
-    size_t pos = 0;
+    size_t pos = 0, counted = 0;
+    unsigned line = 1;
     hxc_status st = HXC_OK;
     /* One extra newline lets the decoder see an END line at the very end. */
     while (st == HXC_OK && pos <= len) {
@@ -232,7 +234,8 @@ static hxc_status decode_pem(const unsigned char *data, size_t len, const char *
         int ev = br_pem_decoder_event(&s.pc);
         if (ev == 0 && used == 0)
             break;
-        st = pem_event(&s, ev, line_at(data, pos > len ? len : pos), what, fn, ctx, err);
+        st = pem_event(&s, ev, line_at(data, pos > len ? len : pos, &counted, &line), what, fn,
+                       ctx, err);
     }
     free(s.block.data);
     if (st != HXC_OK)

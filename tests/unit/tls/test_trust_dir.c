@@ -431,9 +431,9 @@ static void test_create_trust_env(void)
     ASSERT_EQ(created_count(HXC_TRUST_ENV_DEFAULT, &err), 2);
     ASSERT_EQ(created_count(HXC_TRUST_ENV_ON, &err), 2);
     ASSERT_EQ(created_count(HXC_TRUST_ENV_OFF, &err), embedded);
-    /* SSL_CERT_DIR too, and both together */
+    /* SSL_CERT_DIR too; with both set, SSL_CERT_FILE wins (HTTPX's precedence) */
     setenv("SSL_CERT_DIR", path_in("hashed"), 1);
-    ASSERT_EQ(created_count(HXC_TRUST_ENV_DEFAULT, &err), 5);
+    ASSERT_EQ(created_count(HXC_TRUST_ENV_DEFAULT, &err), 2);
     unsetenv("SSL_CERT_FILE");
     ASSERT_EQ(created_count(HXC_TRUST_ENV_DEFAULT, &err), 3);
     ASSERT_EQ(created_count(HXC_TRUST_ENV_OFF, &err), embedded);
