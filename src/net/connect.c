@@ -21,13 +21,13 @@
 
 #include "core/err.h"
 #include "net/connect.h"
+#include "net/outcome.h"
 #include "net/resolve.h"
 
 #define ATTEMPT_DELAY_MS 250
 #define RESOLUTION_DELAY_MS 50
 #define MAX_INFLIGHT 8
 
-enum state { CONNECTING, WON, FAILED, TAKEN };
 
 struct attempt {
     int fd;
@@ -45,7 +45,7 @@ struct family_queue {
 
 struct hxc__connector {
     char host[256];
-    enum state state;
+    struct hxc__outcome out;
     hxc_debug_fn debug;
     void *debug_user;
     struct hxc__resolver *res;
@@ -60,10 +60,6 @@ struct hxc__connector {
     hxc_error last;       /* latest connect error */
     char all[256];        /* every connect error, "; "-joined while it fits */
     int all_overflow;
-    hxc_error result;     /* the final error once FAILED */
-    int reported;         /* step has returned the outcome */
-    int fd;               /* the winner */
-    struct hxc__addr peer;
 };
 
 static struct family_queue *queue_for(struct hxc__connector *c, int family)
@@ -197,23 +193,23 @@ static void fail_dns(struct hxc__connector *c)
     const struct family_queue *q = &c->q4;
     if (c->q4.status == 0 || (c->q4.nodata && c->q6.status != 0 && !c->q6.nodata))
         q = &c->q6;
-    hxc__err(&c->result, HXC_E_DNS, q->status, "could not resolve host '%s': %s", c->host,
+    hxc__err(&c->out.result, HXC_E_DNS, q->status, "could not resolve host '%s': %s", c->host,
              q->why[0] ? q->why : "no IPv4 or IPv6 address");
-    c->state = FAILED;
+    c->out.state = FAILED;
 }
 
 static void fail_connect(struct hxc__connector *c)
 {
     if (c->nfailed > 1 && !c->all_overflow)
-        hxc__err(&c->result, HXC_E_CONNECT, c->last.detail, "%s", c->all);
+        hxc__err(&c->out.result, HXC_E_CONNECT, c->last.detail, "%s", c->all);
     else
-        c->result = c->last;
-    c->state = FAILED;
+        c->out.result = c->last;
+    c->out.state = FAILED;
 }
 
 static void finish_if_exhausted(struct hxc__connector *c)
 {
-    if (c->state != CONNECTING || c->natt > 0 || !c->q6.done || !c->q4.done)
+    if (c->out.state != CONNECTING || c->natt > 0 || !c->q6.done || !c->q4.done)
         return;
     if (untried(&c->q6) || untried(&c->q4))
         return;
@@ -232,21 +228,21 @@ static void drop_resolver(struct hxc__connector *c)
 static void win(struct hxc__connector *c, size_t i, int64_t now)
 {
     char where[96];
-    c->fd = c->att[i].fd;
-    c->peer = c->att[i].addr;
+    c->out.fd = c->att[i].fd;
+    c->out.peer = c->att[i].addr;
     c->att[i] = c->att[--c->natt];
     while (c->natt > 0)
         close_attempt(c, c->natt - 1);
     drop_resolver(c);
-    c->state = WON;
+    c->out.state = WON;
     hxc__debugf(c->debug, c->debug_user, HXC_DEBUG_INFO, "Connected to %s (%s) after %lld ms",
-                c->host, fmt_addr(&c->peer, where, sizeof where), (long long)(now - c->t0));
+                c->host, fmt_addr(&c->out.peer, where, sizeof where), (long long)(now - c->t0));
 }
 
 static void check_attempts(struct hxc__connector *c, const struct hxc__wait *w, size_t n,
                            int64_t now)
 {
-    for (size_t k = 0; k < n && c->state == CONNECTING; k++) {
+    for (size_t k = 0; k < n && c->out.state == CONNECTING; k++) {
         if (w[k].revents == 0)
             continue;
         for (size_t i = 0; i < c->natt; i++) {
@@ -279,7 +275,7 @@ struct hxc__connector *hxc__connector_new(const char *host, unsigned port,
     snprintf(c->host, sizeof c->host, "%s", host);
     c->debug = debug;
     c->debug_user = debug_user;
-    c->fd = -1;
+    c->out.fd = -1;
     c->t0 = hxc__now_ms();
     c->v4_arrived = -1;
     c->last_family = AF_INET;
@@ -313,14 +309,14 @@ void hxc__connector_free(struct hxc__connector *c)
     while (c->natt > 0)
         close_attempt(c, c->natt - 1);
     drop_resolver(c);
-    hxc__net_close(c->fd);
+    hxc__net_close(c->out.fd);
     free(c);
 }
 
 size_t hxc__connector_fds(struct hxc__connector *c, struct hxc__wait *w, size_t max)
 {
     size_t n = 0;
-    if (c->state != CONNECTING)
+    if (c->out.state != CONNECTING)
         return 0;
     for (size_t i = 0; i < c->natt && n < max; i++) {
         w[n].fd = c->att[i].fd;
@@ -335,9 +331,9 @@ size_t hxc__connector_fds(struct hxc__connector *c, struct hxc__wait *w, size_t 
 
 int64_t hxc__connector_deadline(const struct hxc__connector *c)
 {
-    if ((c->state == WON || c->state == FAILED) && !c->reported)
+    if ((c->out.state == WON || c->out.state == FAILED) && !c->out.reported)
         return c->t0; /* an outcome (e.g. from _new) waits for step: now */
-    if (c->state != CONNECTING)
+    if (c->out.state != CONNECTING)
         return -1;
     int64_t now = hxc__now_ms(), d = -1;
     if (c->res)
@@ -356,37 +352,21 @@ int64_t hxc__connector_deadline(const struct hxc__connector *c)
 int hxc__connector_step(struct hxc__connector *c, const struct hxc__wait *w, size_t n,
                         int64_t now, hxc_error *err)
 {
-    if (c->state == CONNECTING) {
+    if (c->out.state == CONNECTING) {
         check_attempts(c, w, n, now);
-        if (c->state == CONNECTING && c->res) {
+        if (c->out.state == CONNECTING && c->res) {
             hxc__resolver_step(c->res, w, n);
             if (c->q6.done && c->q4.done)
                 drop_resolver(c);
         }
-        if (c->state == CONNECTING)
+        if (c->out.state == CONNECTING)
             start_attempts(c, now);
         finish_if_exhausted(c);
     }
-    if (c->state != CONNECTING)
-        c->reported = 1;
-    if (c->state == WON || c->state == TAKEN)
-        return 1;
-    if (c->state == FAILED) {
-        if (err)
-            *err = c->result;
-        return -1;
-    }
-    return 0;
+    return hxc__outcome_report(&c->out, err);
 }
 
 int hxc__connector_take(struct hxc__connector *c, struct hxc__addr *peer)
 {
-    if (c->state != WON)
-        return -1;
-    if (peer)
-        *peer = c->peer;
-    int fd = c->fd;
-    c->fd = -1;
-    c->state = TAKEN;
-    return fd;
+    return hxc__outcome_take(&c->out, peer);
 }

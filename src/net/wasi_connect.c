@@ -18,14 +18,14 @@
 
 #include "core/err.h"
 #include "net/connect.h"
+#include "net/outcome.h"
 #include "hostnet_v1.h" /* wasm/hostnet_v1.h: the documented ABI */
 
-enum state { CONNECTING, WON, FAILED, TAKEN };
 
 struct hxc__connector {
     char host[256];
     unsigned port;
-    enum state state;
+    struct hxc__outcome out;
     hxc_debug_fn debug;
     void *debug_user;
     struct hxc__addr fixed[HXC_NET_MAX_ADDRS];
@@ -39,10 +39,6 @@ struct hxc__connector {
     hxc_error last;
     char all[256]; /* every connect error, "; "-joined while it fits */
     int all_overflow;
-    hxc_error result;
-    int reported;
-    int fd;
-    struct hxc__addr peer;
 };
 
 /* "host:port", bracketing IPv6 literals. */
@@ -97,10 +93,10 @@ static void fail(struct hxc__connector *c)
      * ordinary connect failures are listed together */
     if (c->nfailed > 1 && !c->all_overflow && c->last.code == HXC_E_CONNECT &&
         c->last.detail != HOSTNET_EACCES && c->last.detail != HOSTNET_ENOBUFS)
-        hxc__err(&c->result, HXC_E_CONNECT, c->last.detail, "%s", c->all);
+        hxc__err(&c->out.result, HXC_E_CONNECT, c->last.detail, "%s", c->all);
     else
-        c->result = c->last;
-    c->state = FAILED;
+        c->out.result = c->last;
+    c->out.state = FAILED;
 }
 
 /* Picks the next target: the name once, or the next fixed address. */
@@ -129,7 +125,7 @@ static int next_target(struct hxc__connector *c)
 static void start_next(struct hxc__connector *c)
 {
     char where[300];
-    while (c->h < 0 && c->state == CONNECTING) {
+    while (c->h < 0 && c->out.state == CONNECTING) {
         if (!next_target(c)) {
             fail(c);
             return;
@@ -152,10 +148,10 @@ static void start_next(struct hxc__connector *c)
 static void win(struct hxc__connector *c, int64_t now)
 {
     char where[300];
-    c->fd = c->h;
+    c->out.fd = c->h;
     c->h = -1;
-    c->peer = c->addr;
-    c->state = WON;
+    c->out.peer = c->addr;
+    c->out.state = WON;
     hxc__debugf(c->debug, c->debug_user, HXC_DEBUG_INFO, "Connected to %s (%s) after %lld ms",
                 c->host, fmt_target(c->target, c->addr.port, where, sizeof where),
                 (long long)(now - c->t0));
@@ -195,7 +191,7 @@ struct hxc__connector *hxc__connector_new(const char *host, unsigned port,
     c->debug = debug;
     c->debug_user = debug_user;
     c->h = -1;
-    c->fd = -1;
+    c->out.fd = -1;
     c->t0 = hxc__now_ms();
     if (nfixed > HXC_NET_MAX_ADDRS)
         nfixed = HXC_NET_MAX_ADDRS;
@@ -213,13 +209,13 @@ void hxc__connector_free(struct hxc__connector *c)
         return;
     if (c->h > 0)
         (void)hostnet_v1_close(c->h);
-    hxc__net_close(c->fd);
+    hxc__net_close(c->out.fd);
     free(c);
 }
 
 size_t hxc__connector_fds(struct hxc__connector *c, struct hxc__wait *w, size_t max)
 {
-    if (c->state != CONNECTING || c->h < 0 || max == 0)
+    if (c->out.state != CONNECTING || c->h < 0 || max == 0)
         return 0;
     w[0].fd = c->h;
     w[0].events = HXC_NET_OUT;
@@ -229,7 +225,7 @@ size_t hxc__connector_fds(struct hxc__connector *c, struct hxc__wait *w, size_t 
 
 int64_t hxc__connector_deadline(const struct hxc__connector *c)
 {
-    if ((c->state == WON || c->state == FAILED) && !c->reported)
+    if ((c->out.state == WON || c->out.state == FAILED) && !c->out.reported)
         return c->t0; /* an outcome (e.g. from _new) waits for step: now */
     return -1;        /* connect timeouts belong to the caller */
 }
@@ -237,31 +233,15 @@ int64_t hxc__connector_deadline(const struct hxc__connector *c)
 int hxc__connector_step(struct hxc__connector *c, const struct hxc__wait *w, size_t n,
                         int64_t now, hxc_error *err)
 {
-    for (size_t k = 0; k < n && c->state == CONNECTING && c->h > 0; k++)
+    for (size_t k = 0; k < n && c->out.state == CONNECTING && c->h > 0; k++)
         if (w[k].fd == c->h && w[k].revents != 0)
             check_attempt(c, now);
-    if (c->state != CONNECTING)
-        c->reported = 1;
-    if (c->state == WON || c->state == TAKEN)
-        return 1;
-    if (c->state == FAILED) {
-        if (err)
-            *err = c->result;
-        return -1;
-    }
-    return 0;
+    return hxc__outcome_report(&c->out, err);
 }
 
 int hxc__connector_take(struct hxc__connector *c, struct hxc__addr *peer)
 {
-    if (c->state != WON)
-        return -1;
-    if (peer)
-        *peer = c->peer;
-    int fd = c->fd;
-    c->fd = -1;
-    c->state = TAKEN;
-    return fd;
+    return hxc__outcome_take(&c->out, peer);
 }
 
 #endif /* __wasi__ */
