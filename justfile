@@ -44,7 +44,7 @@ bench: build wasm
 wasm:
     cmake -S . -B {{wasm_dir}} -DCMAKE_TOOLCHAIN_FILE=wasm/toolchain.cmake -DHXC_WASI=ON
     cmake --build {{wasm_dir}} -j2
-    ls -l {{wasm_dir}}/hxc.wasm {{wasm_dir}}/libhxc.a
+    ls -l {{wasm_dir}}/hxc.wasm {{wasm_dir}}/hxc.component.wasm {{wasm_dir}}/libhxc.a
 
 # The wasm suite: the same CLI tests against hxc.wasm through wasm/host, plus ABI and policy tests.
 wasm-test: wasm

@@ -63,30 +63,33 @@ else()
 endif()
 
 # ---------------------------------------------------------------- libhxc
-# The native transport (posix.c), its Happy Eyeballs connector (connect.c)
-# and c-ares (resolve_ares.c) are replaced by the host's imports
-# (net/wasi.c, net/wasi_connect.c): the host resolves names.
-file(GLOB HXC_LIB_SOURCES CONFIGURE_DEPENDS
+# Everything above net/ is shared; the transport is hostnet_v1 (net/hostnet.c,
+# net/hostnet_connect.c: the host resolves names), see src/net/net.cmake.
+file(GLOB HXC_LIB_COMMON_SOURCES CONFIGURE_DEPENDS
      ${CMAKE_SOURCE_DIR}/src/core/*.c ${CMAKE_SOURCE_DIR}/src/pool/*.c
      ${CMAKE_SOURCE_DIR}/src/h1/*.c ${CMAKE_SOURCE_DIR}/src/h2/*.c
-     ${CMAKE_SOURCE_DIR}/src/tls/*.c ${CMAKE_SOURCE_DIR}/src/net/*.c)
-list(REMOVE_ITEM HXC_LIB_SOURCES ${CMAKE_SOURCE_DIR}/src/tls/gen_anchors.c
-     ${CMAKE_SOURCE_DIR}/src/net/posix.c ${CMAKE_SOURCE_DIR}/src/net/connect.c
-     ${CMAKE_SOURCE_DIR}/src/net/resolve_ares.c)
+     ${CMAKE_SOURCE_DIR}/src/tls/*.c)
+list(REMOVE_ITEM HXC_LIB_COMMON_SOURCES ${CMAKE_SOURCE_DIR}/src/tls/gen_anchors.c)
+include(${CMAKE_SOURCE_DIR}/src/net/net.cmake)
 
-add_library(hxc_obj OBJECT ${HXC_LIB_SOURCES} ${hxc_anchors_out})
-target_include_directories(hxc_obj PUBLIC ${CMAKE_SOURCE_DIR}/include ${CMAKE_SOURCE_DIR}/src
-                                          ${HXC_WASI_BEARSSL_INCLUDE} ${HXC_WASI_NGHTTP2_INCLUDE}
-                                          ${HXC_LLHTTP_INCLUDE})
-# wasm/hostnet_v1.h: the documented host socket ABI (wasm/README.md), the one
-# declaration of the imports used by net/wasi.c and net/wasi_connect.c.
-target_include_directories(hxc_obj PRIVATE ${CMAKE_SOURCE_DIR}/wasm)
-# Size first for hxc's own code; the hot paths (BearSSL's ciphers, nghttp2,
-# llhttp) are built with -O2 in their own targets.
-target_compile_options(hxc_obj PRIVATE ${HXC_WARNINGS} -Oz)
-target_compile_definitions(hxc_obj PRIVATE HXC_CERTIFI_VERSION="${HXC_CERTIFI_VERSION}"
-                                           NGHTTP2_STATICLIB)
+# hxc's own library code for one WASI target (both builds use these settings).
+function(hxc_wasi_library name)
+  add_library(${name} OBJECT ${ARGN} ${hxc_anchors_out})
+  target_include_directories(${name} PUBLIC ${CMAKE_SOURCE_DIR}/include ${CMAKE_SOURCE_DIR}/src
+                                            ${HXC_WASI_BEARSSL_INCLUDE} ${HXC_WASI_NGHTTP2_INCLUDE}
+                                            ${HXC_LLHTTP_INCLUDE})
+  # Size first for hxc's own code; the hot paths (BearSSL's ciphers, nghttp2,
+  # llhttp) are built with -O2 in their own targets.
+  target_compile_options(${name} PRIVATE ${HXC_WARNINGS} -Oz)
+  target_compile_definitions(${name} PRIVATE HXC_CERTIFI_VERSION="${HXC_CERTIFI_VERSION}"
+                                             NGHTTP2_STATICLIB)
+endfunction()
 set_source_files_properties(${hxc_anchors_out} PROPERTIES COMPILE_OPTIONS "-Wno-missing-prototypes")
+
+hxc_wasi_library(hxc_obj ${HXC_LIB_COMMON_SOURCES} ${HXC_NET_HOSTNET_SOURCES})
+# wasm/hostnet_v1.h: the documented host socket ABI (wasm/README.md), the one
+# declaration of the imports used by net/hostnet.c and net/hostnet_connect.c.
+target_include_directories(hxc_obj PRIVATE ${CMAKE_SOURCE_DIR}/wasm)
 
 # One self-contained archive: a plugin links libhxc.a alone.
 add_library(hxc_static STATIC $<TARGET_OBJECTS:hxc_obj> $<TARGET_OBJECTS:hxc_llhttp>
@@ -107,6 +110,69 @@ set_source_files_properties(${HXC_CLI_SOURCES} PROPERTIES COMPILE_OPTIONS
 target_compile_definitions(hxc PRIVATE _WASI_EMULATED_SIGNAL)
 target_link_libraries(hxc PRIVATE hxc_static wasi-emulated-signal)
 
+# ------------------------------------------ hxc.component.wasm (WASI 0.2)
+# The same library and CLI as a WASI 0.2 command component for runtimes with
+# wasi:sockets (stock `wasmtime run -S inherit-network -S allow-ip-name-lookup`):
+# hxc's code is compiled again for wasm32-wasip2, where wasi-libc implements
+# socket/connect/poll/getaddrinfo over wasi:sockets, and the transport is the
+# POSIX one (src/net/net.cmake). BearSSL, nghttp2 and llhttp touch no socket
+# and no preview-specific libc state: their wasm32 objects are shared with
+# hxc.wasm. clang >= 19 links a wasm32-wasip2 program with wasm-component-ld
+# (crates.io; .ci/setup installs it), which adapts wasi-libc's preview-1
+# calls with the preview-1 adapter it embeds and writes the component.
+option(HXC_WASI_COMPONENT "Also build hxc.component.wasm (WASI 0.2, wasi:sockets)" ON)
+if(HXC_WASI_COMPONENT)
+  set(HXC_WASIP2_TARGET --target=wasm32-wasip2)
+  if(NOT EXISTS ${CMAKE_SYSROOT}/include/wasm32-wasip2/netdb.h
+     AND NOT EXISTS ${CMAKE_SYSROOT}/include/netdb.h)
+    message(FATAL_ERROR "hxc.component.wasm needs wasi-libc with a wasm32-wasip2 sysroot "
+                        "(Debian: wasi-libc from bookworm-backports, see .ci/setup), or "
+                        "-DHXC_WASI_COMPONENT=OFF")
+  endif()
+  find_program(HXC_WASM_COMPONENT_LD wasm-component-ld
+               HINTS $ENV{HOME}/.cargo/bin $ENV{CARGO_HOME}/bin)
+  if(NOT HXC_WASM_COMPONENT_LD)
+    message(FATAL_ERROR "hxc.component.wasm needs wasm-component-ld on PATH "
+                        "(cargo install wasm-component-ld; .ci/setup does), or "
+                        "-DHXC_WASI_COMPONENT=OFF")
+  endif()
+  get_filename_component(hxc_wcl_dir ${HXC_WASM_COMPONENT_LD} DIRECTORY)
+  # clang 19 looks for the wasip2 builtins in <resource-dir>/lib/wasm32-unknown-wasip2/
+  # while Debian installs them as lib/wasi/libclang_rt.builtins-wasm32.a: a
+  # resource directory in the build tree links both places.
+  execute_process(COMMAND ${CMAKE_C_COMPILER} -print-resource-dir
+                  OUTPUT_VARIABLE hxc_clang_res OUTPUT_STRIP_TRAILING_WHITESPACE)
+  set(hxc_p2_res ${CMAKE_BINARY_DIR}/clang-resource-wasip2)
+  set(hxc_builtins ${hxc_clang_res}/lib/wasi/libclang_rt.builtins-wasm32.a)
+  if(NOT EXISTS ${hxc_clang_res}/lib/wasm32-unknown-wasip2/libclang_rt.builtins.a)
+    if(NOT EXISTS ${hxc_builtins})
+      message(FATAL_ERROR "no wasm32 compiler-rt builtins in ${hxc_clang_res}/lib: "
+                          "apt-get install libclang-rt-19-dev-wasm32")
+    endif()
+    file(MAKE_DIRECTORY ${hxc_p2_res}/lib/wasm32-unknown-wasip2)
+    file(CREATE_LINK ${hxc_clang_res}/include ${hxc_p2_res}/include SYMBOLIC)
+    file(CREATE_LINK ${hxc_builtins} ${hxc_p2_res}/lib/wasm32-unknown-wasip2/libclang_rt.builtins.a
+         SYMBOLIC)
+    set(hxc_p2_resource -resource-dir=${hxc_p2_res})
+  endif()
+
+  hxc_wasi_library(hxc_p2_obj ${HXC_LIB_COMMON_SOURCES} ${HXC_NET_WASIP2_SOURCES})
+  target_compile_options(hxc_p2_obj PRIVATE ${HXC_WASIP2_TARGET})
+
+  add_executable(hxc_component ${HXC_CLI_SOURCES} ${CMAKE_SOURCE_DIR}/wasm/compat/wasi_compat.c
+                 $<TARGET_OBJECTS:hxc_p2_obj> $<TARGET_OBJECTS:hxc_llhttp>
+                 $<TARGET_OBJECTS:hxc_wasi_bearssl> $<TARGET_OBJECTS:hxc_wasi_nghttp2>)
+  set_target_properties(hxc_component PROPERTIES OUTPUT_NAME hxc.component)
+  target_include_directories(hxc_component PRIVATE ${CMAKE_SOURCE_DIR}/include)
+  target_compile_options(hxc_component PRIVATE ${HXC_WASIP2_TARGET} ${HXC_WARNINGS} -Oz)
+  target_compile_definitions(hxc_component PRIVATE _WASI_EMULATED_SIGNAL)
+  # clang finds wasm-component-ld on PATH; it runs wasm-ld (lld) from
+  # clang's own directory.
+  target_link_options(hxc_component PRIVATE ${HXC_WASIP2_TARGET} ${hxc_p2_resource}
+                      -B${hxc_wcl_dir})
+  target_link_libraries(hxc_component PRIVATE wasi-emulated-signal)
+endif()
+
 # ---------------------------------------------------------------- sample plugin
 # fetch_digest.wasm: wasm/plugin/fetch_digest.c linked against libhxc.a only.
 include(${CMAKE_SOURCE_DIR}/wasm/plugin.cmake)
@@ -115,53 +181,99 @@ install(TARGETS hxc hxc_static)
 install(FILES include/hxc.h wasm/hostnet_v1.h DESTINATION include)
 
 # ---------------------------------------------------------------- tests
-# The native CLI's integration tests run again against hxc.wasm in the Node
-# reference host (issue 5): HXC_BIN is hxc-wasm, a wrapper generated from
-# wasm/hxc-wasm.sh.in that starts `node wasm/host/hxc-host.mjs ... -- hxc.wasm`
-# with loopback allowed, /tmp and the current directory preopened and the
-# variables hxc reads passed through. HXC_WASM=1 tells a test it runs under
-# WASI (see tests/integration/hxctest.py: WASM, for the one check that cannot
-# hold there). Run them with `ctest --test-dir <this build dir>`.
-option(HXC_BUILD_TESTS "Register the wasm test suite (needs node and python3)" ON)
+# The native CLI's integration tests run again against hxc as WebAssembly,
+# three ways (issue 8), each through a wrapper generated from
+# wasm/hxc-wasm.sh.in that takes the native CLI's arguments (loopback
+# allowed, /tmp and the current directory preopened, the variables hxc reads
+# passed through):
+#   node.*          hxc.wasm in the Node reference host (wasm/host/)
+#   hxc-wasmtime.*  hxc.wasm in the wasmtime embedding (wasm/hxc-wasmtime/)
+#   wasmtime.*      hxc.component.wasm in stock `wasmtime run`
+# HXC_WASM=1 tells a test it runs under WASI and HXC_WASM_RUNNER which way
+# (tests/integration/hxctest.py), for the few checks that cannot hold there.
+# The ABI/policy/quota suite and the sample plugin run in both hosts.
+# Run them with `ctest --test-dir <this build dir>`.
+option(HXC_BUILD_TESTS "Register the wasm test suites (needs node, python3, cargo, wasmtime)" ON)
 if(HXC_BUILD_TESTS)
   enable_testing()
   find_program(HXC_NODE node REQUIRED)
   find_program(PYTHON3 python3 REQUIRED)
+  find_program(HXC_CARGO cargo HINTS $ENV{CARGO_HOME}/bin $ENV{HOME}/.cargo/bin)
+  find_program(HXC_WASMTIME wasmtime HINTS $ENV{CARGO_HOME}/bin $ENV{HOME}/.cargo/bin)
+  if(NOT HXC_CARGO OR NOT HXC_WASMTIME OR NOT HXC_WASI_COMPONENT)
+    message(FATAL_ERROR "the wasm test suites need cargo (Rust, for hxc-wasmtime), the wasmtime "
+                        "CLI and hxc.component.wasm: run .ci/setup, or -DHXC_BUILD_TESTS=OFF")
+  endif()
+
+  # hxc-wasmtime, built by cargo into a target directory outside the clone
+  # (kept between builds and clean clones on the same machine).
+  set(HXC_CARGO_TARGET_DIR /var/cache/hxc/cargo-hxc-wasmtime CACHE PATH
+      "cargo target directory for wasm/hxc-wasmtime")
+  set(HXC_WASMTIME_HOST ${HXC_CARGO_TARGET_DIR}/release/hxc-wasmtime)
+  add_custom_target(hxc_wasmtime_host ALL
+    COMMAND ${CMAKE_COMMAND} -E env CARGO_TARGET_DIR=${HXC_CARGO_TARGET_DIR}
+            ${HXC_CARGO} build --release --locked --quiet
+            --manifest-path ${CMAKE_SOURCE_DIR}/wasm/hxc-wasmtime/Cargo.toml
+    BYPRODUCTS ${HXC_WASMTIME_HOST}
+    COMMENT "Building hxc-wasmtime (cargo, target dir ${HXC_CARGO_TARGET_DIR})"
+    VERBATIM)
+
+  # The component compiled ahead of time for the stock wasmtime runs.
+  set(HXC_COMPONENT_CWASM ${CMAKE_BINARY_DIR}/hxc.component.cwasm)
+  add_custom_command(OUTPUT ${HXC_COMPONENT_CWASM}
+    COMMAND ${HXC_WASMTIME} compile -o ${HXC_COMPONENT_CWASM} $<TARGET_FILE:hxc_component>
+    DEPENDS hxc_component
+    COMMENT "wasmtime compile hxc.component.wasm"
+    VERBATIM)
+  add_custom_target(hxc_component_cwasm ALL DEPENDS ${HXC_COMPONENT_CWASM})
+
   set(HXC_WASM_HOST ${CMAKE_SOURCE_DIR}/wasm/host/hxc-host.mjs)
   set(HXC_WASM_MODULE $<TARGET_FILE:hxc>)
-  # configure_file fills @HXC_NODE@/@HXC_WASM_HOST@; the module's path is a
-  # generator expression, so file(GENERATE) makes the final script.
-  configure_file(${CMAKE_SOURCE_DIR}/wasm/hxc-wasm.sh.in ${CMAKE_BINARY_DIR}/hxc-wasm.sh.gen @ONLY)
-  file(GENERATE OUTPUT ${CMAKE_BINARY_DIR}/hxc-wasm INPUT ${CMAKE_BINARY_DIR}/hxc-wasm.sh.gen
-       FILE_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE
-                        WORLD_READ WORLD_EXECUTE)
-
   # Every tests/integration/test_*.py runs here except these, which drive the
-  # native library through C programs of the native build (or compile some):
+  # native library through C programs of the native build (or compile some),
+  # or are registered below:
   set(HXC_WASM_SKIPPED_TESTS
       test_client_reuse     # tests/integration/fetch_many.c, native
       test_ssl_api          # tests/integration/ssl_clients.c, native
       test_mux              # tests/integration/concurrent.c, native
       test_readme_examples  # compiles the README's C examples against native libhxc
-      test_wasm_host_abi)   # registered below with its own probe module
+      test_wasm_plugin      # per host, below
+      test_wasm_host_abi)   # per host, below, with its own probe module
   file(GLOB HXC_WASM_INTEGRATION_TESTS CONFIGURE_DEPENDS
        ${CMAKE_SOURCE_DIR}/tests/integration/test_*.py)
-  set(hxc_wasm_test_env "HXC_BIN=${CMAKE_BINARY_DIR}/hxc-wasm" "HXC_WASM=1"
-                        "HXC_SOURCE_DIR=${CMAKE_SOURCE_DIR}" "HXC_BUILD_DIR=${CMAKE_BINARY_DIR}")
-  foreach(src ${HXC_WASM_INTEGRATION_TESTS})
-    get_filename_component(name ${src} NAME_WE)
-    if(name IN_LIST HXC_WASM_SKIPPED_TESTS)
-      continue()
-    endif()
-    add_test(NAME wasm.${name} COMMAND ${PYTHON3} ${src})
-    set_tests_properties(wasm.${name} PROPERTIES ENVIRONMENT "${hxc_wasm_test_env}" TIMEOUT 300)
+  set(hxc_common_env "HXC_SOURCE_DIR=${CMAKE_SOURCE_DIR}" "HXC_BUILD_DIR=${CMAKE_BINARY_DIR}"
+                     "HXC_WASI_CLANG=${CMAKE_C_COMPILER}" "HXC_WASMTIME_HOST=${HXC_WASMTIME_HOST}"
+                     "HXC_WASMTIME=${HXC_WASMTIME}")
+  foreach(HXC_RUNNER node hxc-wasmtime wasmtime)
+    # configure_file fills the @...@ paths; the module's path is a generator
+    # expression, so file(GENERATE) makes the final script.
+    configure_file(${CMAKE_SOURCE_DIR}/wasm/hxc-wasm.sh.in
+                   ${CMAKE_BINARY_DIR}/hxc-wasm-${HXC_RUNNER}.gen @ONLY)
+    file(GENERATE OUTPUT ${CMAKE_BINARY_DIR}/hxc-wasm-${HXC_RUNNER}
+         INPUT ${CMAKE_BINARY_DIR}/hxc-wasm-${HXC_RUNNER}.gen
+         FILE_PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE
+                          WORLD_READ WORLD_EXECUTE)
+    foreach(src ${HXC_WASM_INTEGRATION_TESTS})
+      get_filename_component(name ${src} NAME_WE)
+      if(name IN_LIST HXC_WASM_SKIPPED_TESTS)
+        continue()
+      endif()
+      add_test(NAME ${HXC_RUNNER}.${name} COMMAND ${PYTHON3} ${src})
+      set_tests_properties(${HXC_RUNNER}.${name} PROPERTIES TIMEOUT 300 ENVIRONMENT
+        "HXC_BIN=${CMAKE_BINARY_DIR}/hxc-wasm-${HXC_RUNNER};HXC_WASM=1;HXC_WASM_RUNNER=${HXC_RUNNER};${hxc_common_env}")
+    endforeach()
   endforeach()
 
-  # The hostnet_v1 ABI and the host's policy, with a probe module built by
-  # the test itself (clang --target=wasm32-wasi): wasm suite only.
-  add_test(NAME wasm.test_wasm_host_abi
-           COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tests/integration/test_wasm_host_abi.py)
-  set_tests_properties(wasm.test_wasm_host_abi PROPERTIES
-    ENVIRONMENT "HXC_SOURCE_DIR=${CMAKE_SOURCE_DIR};HXC_BUILD_DIR=${CMAKE_BINARY_DIR};HXC_WASM=1"
-    TIMEOUT 300)
+  # The hostnet_v1 ABI, the policy and quotas (a probe module built by the
+  # test itself), and the sample plugin, in both hostnet_v1 hosts.
+  # HXC_WASM_HOST names the host: node or wasmtime (hxc-wasmtime).
+  foreach(runner node hxc-wasmtime)
+    string(REPLACE "hxc-" "" host ${runner})
+    foreach(name test_wasm_host_abi test_wasm_plugin)
+      add_test(NAME ${runner}.${name}
+               COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tests/integration/${name}.py)
+      set_tests_properties(${runner}.${name} PROPERTIES TIMEOUT 300 ENVIRONMENT
+        "HXC_WASM_HOST=${host};HXC_WASM=1;${hxc_common_env}")
+    endforeach()
+  endforeach()
 endif()

@@ -1,8 +1,9 @@
 /*
  * How a connector ends, shared by both implementations of net/connect.h
- * (net/connect.c natively, net/wasi_connect.c on WASI): still trying, won
- * (a connected socket waits to be taken), failed (with the error), or the
- * socket was taken.
+ * (net/connect.c natively and in the WASI 0.2 component,
+ * net/hostnet_connect.c over hostnet_v1): still trying, won (a connected
+ * socket waits to be taken), failed (with the error), or the socket was
+ * taken.
  */
 #ifndef HXC_NET_OUTCOME_H
 #define HXC_NET_OUTCOME_H

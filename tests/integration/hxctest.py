@@ -11,8 +11,10 @@
   "N passed, N failed" line, exit non-zero on failure
 
 Environment: HXC_BIN (the CLI), HXC_SOURCE_DIR, HXC_BUILD_DIR; HXC_WASM=1 when
-HXC_BIN runs hxc.wasm in the Node reference host (the wasm suite, see
-wasm/wasi.cmake), for the few checks that cannot hold under WASI.
+HXC_BIN runs hxc as WebAssembly (the wasm suites, see wasm/wasi.cmake), with
+HXC_WASM_RUNNER saying how (node, hxc-wasmtime: hxc.wasm in a hostnet_v1
+host; wasmtime: hxc.component.wasm in stock `wasmtime run`), for the few
+checks that cannot hold there.
 """
 
 import atexit
@@ -31,8 +33,9 @@ SOURCE_DIR = os.environ.get("HXC_SOURCE_DIR") or os.path.dirname(os.path.dirname
 BUILD_DIR = os.environ.get("HXC_BUILD_DIR") or os.path.join(SOURCE_DIR, "build")
 HXC_BIN = os.environ.get("HXC_BIN") or os.path.join(BUILD_DIR, "hxc")
 SERVERS_DIR = os.path.join(SOURCE_DIR, "tests", "servers")
-# HXC_BIN is hxc.wasm run by wasm/host/hxc-host.mjs (ctest in a wasm build).
+# HXC_BIN runs hxc as WebAssembly (ctest in a wasm build), and which way.
 WASM = os.environ.get("HXC_WASM") == "1"
+WASM_RUNNER = os.environ.get("HXC_WASM_RUNNER", "node") if WASM else None
 
 DEFAULT_SANS = ("DNS:localhost", "IP:127.0.0.1", "IP:::1")
 
@@ -360,10 +363,50 @@ def htdocs_dir(files=None):
 
 # ------------------------------------------------------------------ hxc
 
+class ComponentExitStatus(int):
+    """The exit status of hxc.component.wasm under stock `wasmtime run`.
+
+    WASI 0.2.0's wasi:cli/exit carries only success or failure (exit codes
+    other than 0 come out as 1; wasmtime's exit-with-code is an unstable
+    interface behind -S cli-exit-with-code, which the documented command
+    line does not pass, and a component importing it would not start
+    without that flag). So a failure is compared as "non-zero": an expected
+    code N > 1 matches 1, and the test prints a SKIP line naming it. hxc's
+    error message, checked by the tests, still says what happened."""
+
+    def __eq__(self, other):
+        if isinstance(other, int) and other > 1 and int(self) == 1:
+            print("SKIP exit code %d not distinguishable: WASI 0.2.0's wasi:cli/exit carries only "
+                  "success or failure (wasmtime run exits 1)" % other)
+            return True
+        return int(self) == other
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+    __hash__ = int.__hash__
+
+
+def exit_status(rc):
+    """A CLI exit status as the tests compare it (see ComponentExitStatus)."""
+    return ComponentExitStatus(rc) if WASM_RUNNER == "wasmtime" else rc
+
+
+def is_specific_failure(rc):
+    """rc is a failure with a code of its own: not 0, not the generic 1, not
+    a signal (for hxc.component.wasm in stock wasmtime only non-zero is
+    checked, see ComponentExitStatus)."""
+    if isinstance(rc, ComponentExitStatus):
+        print("SKIP specific exit code not checked: WASI 0.2.0's wasi:cli/exit carries only "
+              "success or failure (got %d)" % rc)
+        return int(rc) != 0
+    return rc not in (0, 1) and 0 < rc < 128
+
+
 class Result:
     def __init__(self, argv, rc, out, err, elapsed):
         self.argv = argv
-        self.rc = rc
+        self.rc = exit_status(rc)
         self.out = out          # bytes
         self.err = err          # str
         self.elapsed = elapsed  # seconds

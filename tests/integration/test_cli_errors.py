@@ -185,7 +185,7 @@ def test_write_errors():
         import subprocess
         with open("/dev/full", "wb") as full:
             proc = subprocess.run(argv, stdout=full, stderr=subprocess.PIPE, timeout=30)
-        h.check(proc.returncode == 23, "stdout on /dev/full: exit %d, stderr %r"
+        h.check(h.exit_status(proc.returncode) == 23, "stdout on /dev/full: exit %d, stderr %r"
                 % (proc.returncode, proc.stderr))
 
 

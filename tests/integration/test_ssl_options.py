@@ -304,7 +304,7 @@ def test_http1_only_against_h2_only_server():
         res = run(["-sS", "--cacert", pki.ca_cert, srv.url("/hello.txt")])
         h.expect_rc(res, 0, "default ALPN against nghttpd")
         res = run(["-sS", "--http1.1", "--cacert", pki.ca_cert, srv.url("/hello.txt")])
-        h.check(res.rc not in (0, 1) and res.rc < 128,
+        h.check(h.is_specific_failure(res.rc),
                 "--http1.1 against an h2-only server fails cleanly\n" + res.describe())
         h.expect_error_message(res)
 

@@ -9,6 +9,14 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+/* Renamed so that a wasi-libc that has some of them (newer ones define an
+ * fchmod that fails with ENOTSUP) neither clashes at link time nor changes
+ * what the CLI gets. */
+#define mkstemp hxc__wasi_mkstemp
+#define umask hxc__wasi_umask
+#define fchmod hxc__wasi_fchmod
+#define tmpfile hxc__wasi_tmpfile
+
 /* Replaces the trailing XXXXXX with random characters (WASI random_get)
  * and creates the file with O_CREAT|O_EXCL; -1 with errno on failure. */
 int mkstemp(char *tmpl);

@@ -2,7 +2,7 @@
  * WASI transport: sockets are the host's, reached through the hostnet_v1
  * imports (wasm/hostnet_v1.h, the header documented in wasm/README.md);
  * time is the WASI monotonic clock. Name resolution happens in the host
- * (connect takes the name); net/wasi_connect.c is the connector.
+ * (connect takes the name); net/hostnet_connect.c is the connector.
  * Compiled only for WASI (the native build has net/posix.c).
  */
 #if defined(__wasi__)
