@@ -238,6 +238,7 @@ if(HXC_BUILD_TESTS)
       test_mux              # tests/integration/concurrent.c, native
       test_readme_examples  # compiles the README's C examples against native libhxc
       test_wasm_plugin      # per host, below
+      test_wasm_component   # stock wasmtime only, below
       test_wasm_host_abi)   # per host, below, with its own probe module
   file(GLOB HXC_WASM_INTEGRATION_TESTS CONFIGURE_DEPENDS
        ${CMAKE_SOURCE_DIR}/tests/integration/test_*.py)
@@ -263,6 +264,12 @@ if(HXC_BUILD_TESTS)
         "HXC_BIN=${CMAKE_BINARY_DIR}/hxc-wasm-${HXC_RUNNER};HXC_WASM=1;HXC_WASM_RUNNER=${HXC_RUNNER};${hxc_common_env}")
     endforeach()
   endforeach()
+
+  # hxc.component.wasm run by hand with the documented wasmtime command lines.
+  add_test(NAME wasmtime.test_wasm_component
+           COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tests/integration/test_wasm_component.py)
+  set_tests_properties(wasmtime.test_wasm_component PROPERTIES TIMEOUT 300 ENVIRONMENT
+    "HXC_BIN=${CMAKE_BINARY_DIR}/hxc-wasm-wasmtime;HXC_WASM=1;HXC_WASM_RUNNER=wasmtime;${hxc_common_env}")
 
   # The hostnet_v1 ABI, the policy and quotas (a probe module built by the
   # test itself), and the sample plugin, in both hostnet_v1 hosts.

@@ -1,5 +1,9 @@
 /* POSIX transport: non-blocking sockets, poll, the monotonic clock (names
- * are resolved asynchronously by net/resolve_ares.c). */
+ * are resolved asynchronously by net/resolve_ares.c). Also the transport of
+ * the WASI 0.2 component (hxc.component.wasm), where wasi-libc implements
+ * these calls over wasi:sockets and its poll over the sockets' pollables;
+ * there the runtime decides which addresses may be reached (net/resolve_gai.c
+ * resolves names). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -41,6 +45,29 @@ static const char *fmt_addr(const struct hxc__addr *a, char *buf, size_t n)
     return buf;
 }
 
+#if defined(__wasi__)
+/* Under WASI, access denied means the runtime's network policy said no. */
+static int refused_by_runtime(const struct hxc__addr *a, int e, hxc_error *err)
+{
+    char where[96];
+    if (e != EACCES && e != EPERM)
+        return 0;
+    hxc__err(err, HXC_E_CONNECT, e,
+             "connection to %s refused by the WebAssembly runtime's network policy (access "
+             "denied; stock `wasmtime run` allows networking with -S inherit-network)",
+             fmt_addr(a, where, sizeof where));
+    return 1;
+}
+#else
+static int refused_by_runtime(const struct hxc__addr *a, int e, hxc_error *err)
+{
+    (void)a;
+    (void)e;
+    (void)err;
+    return 0;
+}
+#endif
+
 int hxc__net_connect_start(const struct hxc__addr *a, hxc_error *err)
 {
     char where[96];
@@ -48,8 +75,9 @@ int hxc__net_connect_start(const struct hxc__addr *a, hxc_error *err)
     socklen_t len = to_sockaddr(a, &ss);
     int fd = socket(a->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
     if (fd < 0) {
-        hxc__err(err, HXC_E_CONNECT, errno, "could not create a socket for %s: %s",
-                 fmt_addr(a, where, sizeof where), strerror(errno));
+        if (!refused_by_runtime(a, errno, err))
+            hxc__err(err, HXC_E_CONNECT, errno, "could not create a socket for %s: %s",
+                     fmt_addr(a, where, sizeof where), strerror(errno));
         return -1;
     }
     int one = 1;
@@ -57,8 +85,9 @@ int hxc__net_connect_start(const struct hxc__addr *a, hxc_error *err)
     if (connect(fd, (struct sockaddr *)&ss, len) != 0 && errno != EINPROGRESS) {
         int e = errno;
         close(fd);
-        hxc__err(err, HXC_E_CONNECT, e, "could not connect to %s: %s",
-                 fmt_addr(a, where, sizeof where), strerror(e));
+        if (!refused_by_runtime(a, e, err))
+            hxc__err(err, HXC_E_CONNECT, e, "could not connect to %s: %s",
+                     fmt_addr(a, where, sizeof where), strerror(e));
         return -1;
     }
     return fd;
@@ -73,6 +102,8 @@ hxc_status hxc__net_connect_finish(int fd, const struct hxc__addr *a, hxc_error 
         e = errno;
     if (e == 0)
         return HXC_OK;
+    if (refused_by_runtime(a, e, err))
+        return HXC_E_CONNECT;
     return hxc__err(err, HXC_E_CONNECT, e, "could not connect to %s: %s",
                     fmt_addr(a, where, sizeof where), strerror(e));
 }

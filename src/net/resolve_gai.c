@@ -59,6 +59,9 @@ static void report(hxc__resolved_fn fn, void *user, const struct addrinfo *res, 
         fn(user, family, addrs, n, 0, "", 0);
     else if (rc == 0) /* the name has addresses, none of this family */
         fn(user, family, addrs, 0, EAI_NONAME, "no address of this family", 1);
+    else if (rc == EAI_FAIL) /* wasmtime's answer when name lookups are not allowed */
+        fn(user, family, addrs, 0, rc,
+           "the runtime refused or failed the lookup (wasmtime: -S allow-ip-name-lookup)", 0);
     else
         fn(user, family, addrs, 0, rc, gai_strerror(rc), 0);
 }
