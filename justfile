@@ -10,7 +10,8 @@ build:
     cmake --build {{build_dir}} -j2
 
 # The whole suite: unit + integration tests, again under ASan + UBSan, then
-# the CLI's integration tests against hxc.wasm in the Node reference host.
+# the CLI's integration tests as WebAssembly: hxc.wasm in the Node host and
+# in hxc-wasmtime, hxc.component.wasm in stock `wasmtime run`.
 test: build
     ctest --test-dir {{build_dir}} --output-on-failure -j2
     just asan
@@ -40,13 +41,16 @@ update-certs:
 bench: build wasm
     python3 tests/bench/bench.py {{build_dir}}/hxc --wasm {{wasm_dir}}/hxc.wasm
 
-# hxc.wasm + a wasm32 libhxc.a (BearSSL and nghttp2 from Debian source packages)
+# hxc.wasm (hostnet_v1), hxc.component.wasm (WASI 0.2, wasi:sockets) and its
+# precompiled .cwasm, a wasm32 libhxc.a (BearSSL and nghttp2 from Debian source
+# packages), the sample plugin, and hxc-wasmtime (cargo).
 wasm:
     cmake -S . -B {{wasm_dir}} -DCMAKE_TOOLCHAIN_FILE=wasm/toolchain.cmake -DHXC_WASI=ON
     cmake --build {{wasm_dir}} -j2
     ls -l {{wasm_dir}}/hxc.wasm {{wasm_dir}}/hxc.component.wasm {{wasm_dir}}/libhxc.a
 
-# The wasm suite: the same CLI tests against hxc.wasm through wasm/host, plus ABI and policy tests.
+# The wasm suites: the CLI tests three ways (node.*, hxc-wasmtime.*, wasmtime.*), plus the
+# ABI/policy tests and the sample plugin in both hostnet_v1 hosts.
 wasm-test: wasm
     ctest --test-dir {{wasm_dir}} --output-on-failure -j2
 

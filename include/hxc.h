@@ -145,6 +145,8 @@ typedef struct hxc_version_info {
     const char *llhttp;       /* llhttp version */
     const char *certifi;      /* version of the embedded certifi bundle */
     size_t trust_anchors;     /* number of embedded trust anchors */
+    const char *transport;    /* where TCP comes from: "POSIX sockets", "wasi:sockets
+                                 (WASI 0.2)" or "hostnet_v1 (the host's sockets)" */
 } hxc_version_info;
 
 HXC_API void hxc_version(hxc_version_info *out);

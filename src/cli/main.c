@@ -223,6 +223,7 @@ static int print_version(void)
     printf("trust anchors: %zu\n", v.trust_anchors);
     printf("protocols: https http\n");
     printf("features: HTTP2 HTTP1.1 TLSv1.2\n");
+    printf("transport: %s\n", or_unknown(v.transport));
     return fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_WRITE;
 }
 

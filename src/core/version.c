@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "hxc.h"
+#include "net/net.h"
 #include "tls/x509.h"
 
 /* BearSSL has no version macro or function; Debian's package is 0.6. */
@@ -23,4 +24,5 @@ void hxc_version(hxc_version_info *v)
         LLHTTP_VERSION_PATCH);
     v->certifi = hxc__certifi_version;
     v->trust_anchors = hxc__embedded_root_count;
+    v->transport = hxc__net_transport;
 }

@@ -19,6 +19,8 @@
 
 #define MAX_POLL 64
 
+const char hxc__net_transport[] = "hostnet_v1 (the host's sockets)";
+
 /* The ABI's errno numbers are WASI preview1's, which are wasi-libc's E*
  * values: a host result -r can be stored in errno and named by strerror(). */
 _Static_assert(HOSTNET_EAGAIN == EAGAIN && HOSTNET_EACCES == EACCES && HOSTNET_ENOENT == ENOENT &&

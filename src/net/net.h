@@ -59,6 +59,9 @@ static inline int64_t hxc__earliest(int64_t a, int64_t b)
     return a < b ? a : b;
 }
 
+/* Which transport this build has, for hxc -V. */
+extern const char hxc__net_transport[];
+
 /* Monotonic milliseconds. */
 int64_t hxc__now_ms(void);
 

@@ -46,6 +46,12 @@ static const char *fmt_addr(const struct hxc__addr *a, char *buf, size_t n)
 }
 
 #if defined(__wasi__)
+const char hxc__net_transport[] = "wasi:sockets (WASI 0.2)";
+#else
+const char hxc__net_transport[] = "POSIX sockets";
+#endif
+
+#if defined(__wasi__)
 /* Under WASI, access denied means the runtime's network policy said no. */
 static int refused_by_runtime(const struct hxc__addr *a, int e, hxc_error *err)
 {

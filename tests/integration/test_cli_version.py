@@ -43,6 +43,19 @@ def test_trust_anchor_count_matches_bundle():
             % (m.group(1), want))
 
 
+# What each build's -V must name as its transport (HXC_WASM_RUNNER: which
+# artifact runs, see hxctest.py).
+TRANSPORTS = {None: "POSIX sockets", "node": "hostnet_v1 (the host's sockets)",
+              "hxc-wasmtime": "hostnet_v1 (the host's sockets)",
+              "wasmtime": "wasi:sockets (WASI 0.2)"}
+
+
+def test_transport_line():
+    res = h.run_hxc(["-V"])
+    h.expect_rc(res, 0)
+    h.expect_in("transport: %s\n" % TRANSPORTS[h.WASM_RUNNER], res.text, res)
+
+
 def test_version_ignores_url():
     res = h.run_hxc(["-V", "https://nonexistent.invalid/"])
     h.expect_rc(res, 0, "-V prints versions and makes no request")
@@ -50,4 +63,4 @@ def test_version_ignores_url():
 
 if __name__ == "__main__":
     h.run_tests([test_version_components, test_trust_anchor_count_matches_bundle,
-                 test_version_ignores_url])
+                 test_transport_line, test_version_ignores_url])
