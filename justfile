@@ -37,9 +37,11 @@ update-certs:
     python3 -c 'import certifi, shutil; shutil.copyfile(certifi.where(), "certs/cacert.pem"); open("certs/VERSION", "w").write(certifi.__version__ + "\n"); print("certifi", certifi.__version__)'
     grep -c 'BEGIN CERTIFICATE' certs/cacert.pem
 
-# Benchmark (a measurement, not a test): hxc vs curl, nghttp, h2load, and hxc.wasm in the Node host
+# Benchmark (a measurement, not a test): hxc vs curl, nghttp, h2load; hxc as wasm in the Node host, hxc-wasmtime, wasmtime run
 bench: build wasm
-    python3 tests/bench/bench.py {{build_dir}}/hxc --wasm {{wasm_dir}}/hxc.wasm
+    python3 tests/bench/bench.py {{build_dir}}/hxc --wasm {{wasm_dir}}/hxc.wasm \
+        --wasmtime-host /var/cache/hxc/cargo-hxc-wasmtime/release/hxc-wasmtime \
+        --component {{wasm_dir}}/hxc.component.wasm
 
 # hxc.wasm (hostnet_v1), hxc.component.wasm (WASI 0.2, wasi:sockets) and its
 # precompiled .cwasm, a wasm32 libhxc.a (BearSSL and nghttp2 from Debian source
