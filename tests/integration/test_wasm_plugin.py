@@ -1,6 +1,10 @@
 #!/usr/bin/env python3
 """The sample plugin (issue 5): wasm/plugin/fetch_digest.c, built against the
-wasm32 libhxc.a, run by the Node reference host under a connection policy.
+wasm32 libhxc.a, run by a WASI host under a connection policy: the Node
+reference host (wasm/host/hxc-host.mjs) or hxc-wasmtime (wasm/hxc-wasmtime),
+chosen by HXC_WASM_HOST=node (default) | wasmtime; for wasmtime,
+HXC_WASMTIME_HOST is the hxc-wasmtime binary. The checks through the Node-only
+JavaScript API (run-plugin.mjs, runModule) print a SKIP line under wasmtime.
 
 Part of the wasm suite: it needs the wasm build's fetch_digest.wasm and
 libhxc.a. It looks for them in $HXC_WASM_PLUGIN / $HXC_WASM_LIB, then in
@@ -37,6 +41,35 @@ HOST_API = os.path.join(SRC, "wasm", "host", "host.mjs")
 RUN_PLUGIN = os.path.join(SRC, "wasm", "plugin", "run-plugin.mjs")
 PLUGIN_C = os.path.join(SRC, "wasm", "plugin", "fetch_digest.c")
 NODE = ["node", "--no-turbo-fast-api-calls"]
+HOST_KIND = os.environ.get("HXC_WASM_HOST") or "node"
+WASMTIME_HINT = ("build it with: CARGO_TARGET_DIR=/var/cache/hxc/cargo-hxc-wasmtime cargo build --release --locked "
+                 "--manifest-path wasm/hxc-wasmtime/Cargo.toml and set HXC_WASMTIME_HOST to "
+                 "/var/cache/hxc/cargo-hxc-wasmtime/release/hxc-wasmtime")
+
+
+class Skip(Exception):
+    """A check that does not apply to the chosen host; the message says why."""
+
+
+def host_cmd():
+    """The command that runs a module in the chosen host, without its options."""
+    if HOST_KIND == "node":
+        if not shutil.which("node"):
+            fail("node not found: the reference host needs Node.js 20")
+        return NODE + [HOST]
+    if HOST_KIND == "wasmtime":
+        exe = os.environ.get("HXC_WASMTIME_HOST")
+        if not exe or not os.access(exe, os.X_OK):
+            fail("HXC_WASM_HOST=wasmtime needs HXC_WASMTIME_HOST, the hxc-wasmtime binary (got %r); %s"
+                 % (exe, WASMTIME_HINT))
+        return [exe]
+    fail("HXC_WASM_HOST must be node or wasmtime, not %r" % HOST_KIND)
+
+
+def node_only(what):
+    if HOST_KIND != "node":
+        raise Skip("%s is the Node host's JavaScript API (runModule), not part of the %s host"
+                   % (what, HOST_KIND))
 BUILD_HINT = ("build the wasm tree first: cmake -S . -B build-wasm "
               "-DCMAKE_TOOLCHAIN_FILE=wasm/toolchain.cmake -DHXC_WASI=ON && "
               "cmake --build build-wasm (or just wasm)")
@@ -61,8 +94,7 @@ class Env:
 
     def __init__(self):
         self.plugin = find_artifact("HXC_WASM_PLUGIN", "fetch_digest.wasm")
-        if not shutil.which("node"):
-            fail("node not found: the reference host needs Node.js 20")
+        self.host = host_cmd()
         self.pki = Pki()
         leaf = self.pki.issue()
         # The CA alone in a directory the host preopens for the module as /ca.
@@ -106,7 +138,7 @@ def describe(p):
 
 
 def host_run(env, url, allow, ca=True, extra=()):
-    argv = NODE + [HOST] + [a for rule in allow for a in ("--allow", rule)] + list(extra)
+    argv = env.host + [a for rule in allow for a in ("--allow", rule)] + list(extra)
     argv += ["--dir", env.cadir + "::/ca", "--", env.plugin, url]
     if ca:
         argv.append("/ca/ca.pem")
@@ -137,6 +169,7 @@ def test_digest_through_hxc_host(env):
 
 def test_digest_through_js_api(env):
     """run-plugin.mjs (runModule API, policy = exactly the URL's host:port)."""
+    node_only("run-plugin.mjs")
     data = env.files["big.bin"]
     p = run(NODE + [RUN_PLUGIN, "--plugin", env.plugin, "--cacert",
                     os.path.join(env.cadir, "ca.pem"), env.url("big.bin")])
@@ -171,6 +204,7 @@ def test_denied_host(env):
 
 def test_denied_through_js_api(env):
     """run-plugin.mjs with a policy that does not cover the URL."""
+    node_only("run-plugin.mjs")
     p = run(NODE + [RUN_PLUGIN, "--plugin", env.plugin, "--allow", "localhost:1", "--cacert",
                     os.path.join(env.cadir, "ca.pem"), env.url("small.txt")])
     check(p.returncode == 1, "run-plugin.mjs: expected exit 1\n" + describe(p))
@@ -196,6 +230,7 @@ console.log(JSON.stringify({ denied: brief(denied), allowed: brief(allowed) }));
 
 def test_host_survives_denial(env):
     """In one Node process: a denied run, then an allowed one that succeeds."""
+    node_only("running several modules in one embedding process")
     d = tempdir("hxc-plugin-js-")
     out = os.path.join(d, "module.out")
     other = free_port()
@@ -250,7 +285,8 @@ def test_out_of_tree_build(env):
     """A plugin author's build: only include/hxc.h and the wasm32 libhxc.a."""
     lib = find_artifact("HXC_WASM_LIB", "libhxc.a")
     sdk = os.environ.get("WASI_SDK_PATH")
-    clang = os.path.join(sdk, "bin", "clang") if sdk else shutil.which("clang")
+    clang = os.path.join(sdk, "bin", "clang") if sdk else (
+        os.environ.get("HXC_WASI_CLANG") or shutil.which("clang-19") or shutil.which("clang"))
     sysroot = os.path.join(sdk, "share", "wasi-sysroot") if sdk else "/usr"
     if not clang:
         fail("clang not found: the wasm32-wasi toolchain is required")
@@ -281,12 +317,16 @@ def main():
         print("FAIL setup\n  " + traceback.format_exc().replace("\n", "\n  "))
         print("0 passed, 1 failed")
         return 1
-    passed = failed = 0
+    passed = failed = skipped = 0
+    print("host: %s (%s)" % (HOST_KIND, " ".join(env.host)))
     try:
         for t in TESTS:
             start = time.monotonic()
             try:
                 t(env)
+            except Skip as e:
+                skipped += 1
+                print("SKIP %s: %s" % (t.__name__, e))
             except Exception as e:  # report and keep going
                 failed += 1
                 print("FAIL %s (%.1f s)" % (t.__name__, time.monotonic() - start))
@@ -298,7 +338,7 @@ def main():
             sys.stdout.flush()
     finally:
         env.close()
-    print("%d passed, %d failed" % (passed, failed))
+    print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
     return 1 if failed else 0
 
 

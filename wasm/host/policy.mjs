@@ -136,7 +136,8 @@ export function parseRule(text) {
   if (parseAddress(a[0])) {
     const addr = parseAddress(a[0]);
     const max = addr.bytes.length * 8;
-    const bits = a.length > 1 ? Number(a[1]) : max;
+    // /^\d+$/ first: Number('') is 0, so '10.0.0.0/' would otherwise mean /0
+    const bits = a.length > 1 ? (/^\d+$/.test(a[1]) ? Number(a[1]) : NaN) : max;
     if (a.length > 2 || !Number.isInteger(bits) || bits < 0 || bits > max) throw new Error(`bad CIDR prefix in rule '${text}'`);
     return { ...rule, kind: 'addr', addr, bits };
   }

@@ -110,7 +110,7 @@ static int cmd_echo(int argc, char **argv)
         out[i] = (unsigned char)(i * 7 + i / 251);
     int32_t h = do_connect(argv[2], atoi(argv[3]));
     printf("status=%d\n", wait_connected(h));
-    int32_t sent = 0, got = 0, partial = 0, maxchunk = 0, calls = 0;
+    int32_t sent = 0, got = 0, partial = 0, maxchunk = 0;
     int shut = 0;
     int64_t deadline = now_ms() + 10000;
     while (got < size && now_ms() < deadline) {
@@ -119,7 +119,6 @@ static int cmd_echo(int argc, char **argv)
             break;
         if (sent < size && (p.revents & HOSTNET_POLLOUT)) {
             int32_t n = hostnet_v1_send(h, out + sent, size - sent);
-            calls++;
             if (n > 0) {
                 if (n < size - sent)
                     partial++;
