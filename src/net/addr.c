@@ -1,4 +1,5 @@
-/* IP literal parsing, shared by every transport (POSIX and WASI). */
+/* IP literals and resolver answers as struct hxc__addr, shared by every
+ * transport (POSIX, wasi:sockets, hostnet_v1). */
 #include <arpa/inet.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -27,4 +28,24 @@ int hxc__net_parse_ip(const char *text, unsigned port, struct hxc__addr *out)
         return -1;
     inet_ntop(out->family, out->bytes, out->text, sizeof out->text);
     return 0;
+}
+
+void hxc__net_addr_append(struct hxc__addr *out, size_t *n, size_t max,
+                          const struct sockaddr *sa, unsigned port)
+{
+    if (*n >= max || sa == NULL || (sa->sa_family != AF_INET && sa->sa_family != AF_INET6))
+        return;
+    struct hxc__addr *a = &out[*n];
+    memset(a, 0, sizeof *a);
+    a->family = sa->sa_family;
+    a->port = port;
+    if (a->family == AF_INET)
+        memcpy(a->bytes, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+    else
+        memcpy(a->bytes, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
+    inet_ntop(a->family, a->bytes, a->text, sizeof a->text);
+    for (size_t i = 0; i < *n; i++)
+        if (out[i].family == a->family && memcmp(out[i].bytes, a->bytes, 16) == 0)
+            return; /* the same address twice (hosts file + DNS, ...) is tried once */
+    (*n)++;
 }

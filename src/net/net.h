@@ -24,6 +24,12 @@ struct hxc__addr {
 /* Parses an IP literal (IPv6 may be bracketed). 0 on success. */
 int hxc__net_parse_ip(const char *text, unsigned port, struct hxc__addr *out);
 
+struct sockaddr;
+/* Appends a resolver's answer sa (AF_INET or AF_INET6; others ignored) with
+ * port to out[0..*n), unless full or already listed; *n counts them. */
+void hxc__net_addr_append(struct hxc__addr *out, size_t *n, size_t max,
+                          const struct sockaddr *sa, unsigned port);
+
 /* Starts a non-blocking connect. Returns the socket (>= 0) or -1 with err. */
 int hxc__net_connect_start(const struct hxc__addr *a, hxc_error *err);
 /* After the socket became writable: HXC_OK or the connect error. */

@@ -75,28 +75,9 @@ static size_t collect(const struct ares_addrinfo *res, int family, unsigned port
                       struct hxc__addr *out, size_t max)
 {
     size_t n = 0;
-    for (const struct ares_addrinfo_node *ai = res ? res->nodes : NULL; ai && n < max;
-         ai = ai->ai_next) {
-        if (ai->ai_family != family || ai->ai_addr == NULL)
-            continue;
-        struct hxc__addr *a = &out[n];
-        memset(a, 0, sizeof *a);
-        a->family = family;
-        a->port = port;
-        if (family == AF_INET)
-            memcpy(a->bytes, &((const struct sockaddr_in *)(const void *)ai->ai_addr)->sin_addr,
-                   4);
-        else
-            memcpy(a->bytes,
-                   &((const struct sockaddr_in6 *)(const void *)ai->ai_addr)->sin6_addr, 16);
-        inet_ntop(family, a->bytes, a->text, sizeof a->text);
-        /* the same address twice (hosts file + fallback) is tried once */
-        int dup = 0;
-        for (size_t i = 0; i < n && !dup; i++)
-            dup = memcmp(out[i].bytes, a->bytes, 16) == 0;
-        if (!dup)
-            n++;
-    }
+    for (const struct ares_addrinfo_node *ai = res ? res->nodes : NULL; ai; ai = ai->ai_next)
+        if (ai->ai_family == family)
+            hxc__net_addr_append(out, &n, max, ai->ai_addr, port);
     return n;
 }
 
