@@ -166,8 +166,8 @@ if(HXC_WASI_COMPONENT)
   target_include_directories(hxc_component PRIVATE ${CMAKE_SOURCE_DIR}/include)
   target_compile_options(hxc_component PRIVATE ${HXC_WASIP2_TARGET} ${HXC_WARNINGS} -Oz)
   target_compile_definitions(hxc_component PRIVATE _WASI_EMULATED_SIGNAL)
-  # clang finds wasm-component-ld on PATH; it runs wasm-ld (lld) from
-  # clang's own directory.
+  # -B: clang looks for wasm-component-ld there (also when it is not on PATH)
+  # and passes it its own wasm-ld (--wasm-ld-path).
   target_link_options(hxc_component PRIVATE ${HXC_WASIP2_TARGET} ${hxc_p2_resource}
                       -B${hxc_wcl_dir})
   target_link_libraries(hxc_component PRIVATE wasi-emulated-signal)
