@@ -222,7 +222,7 @@ if(HXC_BUILD_TESTS)
   set(HXC_COMPONENT_CWASM ${CMAKE_BINARY_DIR}/hxc.component.cwasm)
   add_custom_command(OUTPUT ${HXC_COMPONENT_CWASM}
     COMMAND ${HXC_WASMTIME} compile -o ${HXC_COMPONENT_CWASM} $<TARGET_FILE:hxc_component>
-    DEPENDS hxc_component
+    DEPENDS hxc_component ${HXC_WASMTIME} # a .cwasm runs only in the wasmtime that made it
     COMMENT "wasmtime compile hxc.component.wasm"
     VERBATIM)
   add_custom_target(hxc_component_cwasm ALL DEPENDS ${HXC_COMPONENT_CWASM})
