@@ -43,19 +43,22 @@ bench: build wasm
         --wasmtime-host /var/cache/hxc/cargo-hxc-wasmtime/release/hxc-wasmtime \
         --component {{wasm_dir}}/hxc.component.wasm
 
-# hxc.wasm (hostnet_v1), hxc.component.wasm (WASI 0.2, wasi:sockets) and its
-# precompiled .cwasm, a wasm32 libhxc.a (BearSSL and nghttp2 from Debian source
-# packages), the sample plugin, and hxc-wasmtime (cargo).
+# BearSSL and nghttp2 come from Debian source packages; hxc-wasmtime is built by cargo.
+# hxc.wasm (hostnet_v1), hxc.component.wasm (wasi:sockets) + .cwasm, wasm32 libhxc.a, plugin, hxc-wasmtime
 wasm:
     cmake -S . -B {{wasm_dir}} -DCMAKE_TOOLCHAIN_FILE=wasm/toolchain.cmake -DHXC_WASI=ON
     cmake --build {{wasm_dir}} -j2
     ls -l {{wasm_dir}}/hxc.wasm {{wasm_dir}}/hxc.component.wasm {{wasm_dir}}/libhxc.a
 
-# The wasm suites: the CLI tests three ways (node.*, hxc-wasmtime.*, wasmtime.*), plus the
-# ABI/policy tests and the sample plugin in both hostnet_v1 hosts.
+# Plus the ABI/policy tests and the sample plugin in both hostnet_v1 hosts.
+# The wasm suites: the CLI tests three ways (node.*, hxc-wasmtime.*, wasmtime.*)
 wasm-test: wasm
     ctest --test-dir {{wasm_dir}} --output-on-failure -j2
 
 # Run a module in the Node reference host: just wasm-run --allow localhost:8443 -- build-wasm/hxc.wasm URL
 wasm-run *ARGS: wasm
     node --no-turbo-fast-api-calls wasm/host/hxc-host.mjs {{ARGS}}
+
+# Run a module in hxc-wasmtime (same options): just wasmtime-run --allow localhost:8443 -- build-wasm/hxc.component.wasm URL
+wasmtime-run *ARGS: wasm
+    /var/cache/hxc/cargo-hxc-wasmtime/release/hxc-wasmtime {{ARGS}}
