@@ -60,7 +60,7 @@ static int refused_by_runtime(const struct hxc__addr *a, int e, hxc_error *err)
         return 0;
     hxc__err(err, HXC_E_CONNECT, e,
              "connection to %s refused by the WebAssembly runtime's network policy (access "
-             "denied; stock `wasmtime run` allows networking with -S inherit-network)",
+             "denied; stock `wasmtime run` denies every address without -S inherit-network)",
              fmt_addr(a, where, sizeof where));
     return 1;
 }
