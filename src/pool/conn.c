@@ -20,6 +20,17 @@ struct pending {
     int is_head;
 };
 
+/* Small TLS records (a handshake flight: ClientKeyExchange, ChangeCipherSpec,
+ * Finished; HTTP/2 control frames and request headers) are gathered and
+ * written with one send. BearSSL hands out one record at a time, and where
+ * TCP_NODELAY cannot be set (wasi:sockets 0.2 has no such option) a second
+ * small segment would wait for the ACK of the first, which the server delays
+ * by ~40 ms: Nagle's algorithm meeting delayed ACKs. Natively it saves
+ * syscalls. Records larger than GATHER_MAX are written straight from
+ * BearSSL's buffer (bulk data is not copied). */
+#define GATHER_BYTES 4096
+#define GATHER_MAX 2048
+
 struct hxc__conn {
     enum conn_state state;
     int fd;
@@ -44,6 +55,8 @@ struct hxc__conn {
     int want_out;
     int read_paused;             /* a reader is behind: stop reading the socket */
     uint8_t rbuf[16384];         /* plaintext HTTP receive buffer */
+    size_t wlen;                 /* small TLS records gathered in wbuf, not sent yet */
+    uint8_t wbuf[GATHER_BYTES];
 };
 
 static unsigned wants(const struct hxc__conn *c);
@@ -78,6 +91,25 @@ struct hxc__conn *hxc__conn_new(const struct hxc__conn_params *p, hxc_error *err
     return c;
 }
 
+/* Sends what wbuf holds: 1 when something went out, 0 when the socket is
+ * full (want_out set), -1 on error (errnum). */
+static int send_gathered(struct hxc__conn *c, int *errnum)
+{
+    ssize_t w = hxc__net_send(c->fd, c->wbuf, c->wlen, errnum);
+    if (w == HXC_NET_ERROR)
+        return -1;
+    if (w <= 0) {
+        c->want_out = 1;
+        return 0;
+    }
+    c->wlen -= (size_t)w;
+    memmove(c->wbuf, c->wbuf + w, c->wlen);
+    c->last_tx = hxc__now_ms();
+    if (c->wlen > 0)
+        c->want_out = 1;
+    return 1;
+}
+
 void hxc__conn_free(struct hxc__conn *c)
 {
     if (c == NULL)
@@ -94,7 +126,9 @@ void hxc__conn_free(struct hxc__conn *c)
             size_t len;
             uint8_t *out = hxc__tls_rec_out(c->tls, &len);
             int errnum;
-            if (out && len)
+            if (c->wlen > 0) /* records gathered earlier go first */
+                (void)send_gathered(c, &errnum);
+            if (c->wlen == 0 && out && len)
                 (void)hxc__net_send(c->fd, out, len, &errnum);
         }
     }
@@ -369,8 +403,11 @@ static hxc_status pump_tls(struct hxc__conn *c, hxc_error *err)
     for (int guard = 0; guard < 100000; guard++) {
         int progress = 0, errnum = 0;
         unsigned st = hxc__tls_state(c->tls);
-        if (st & HXC_TLS_CLOSED)
+        if (st & HXC_TLS_CLOSED) {
+            if (c->wlen > 0) /* a last alert or close_notify: best effort */
+                (void)send_gathered(c, &errnum);
             return tls_closed(c, err);
+        }
         if (c->state == ST_HANDSHAKE && hxc__tls_handshake_done(c->tls)) {
             hxc_error e;
             if (become_ready(c, &e) != HXC_OK)
@@ -397,16 +434,36 @@ static hxc_status pump_tls(struct hxc__conn *c, hxc_error *err)
         if (st & HXC_TLS_SENDREC) {
             size_t len;
             uint8_t *buf = hxc__tls_rec_out(c->tls, &len);
-            ssize_t w = hxc__net_send(c->fd, buf, len, &errnum);
-            if (w == HXC_NET_ERROR)
-                return io_error(c, HXC_E_SEND, errnum, "sending to", err);
-            if (w > 0) {
-                hxc__tls_rec_out_ack(c->tls, (size_t)w);
-                c->last_tx = hxc__now_ms();
+            if (len <= GATHER_MAX && len <= sizeof c->wbuf - c->wlen) {
+                memcpy(c->wbuf + c->wlen, buf, len);
+                c->wlen += len;
+                hxc__tls_rec_out_ack(c->tls, len);
                 progress = 1;
+            } else if (c->wlen > 0) {
+                /* what was gathered goes first */
+                int r = send_gathered(c, &errnum);
+                if (r < 0)
+                    return io_error(c, HXC_E_SEND, errnum, "sending to", err);
+                progress |= r;
             } else {
-                c->want_out = 1;
+                ssize_t w = hxc__net_send(c->fd, buf, len, &errnum);
+                if (w == HXC_NET_ERROR)
+                    return io_error(c, HXC_E_SEND, errnum, "sending to", err);
+                if (w > 0) {
+                    hxc__tls_rec_out_ack(c->tls, (size_t)w);
+                    c->last_tx = hxc__now_ms();
+                    progress = 1;
+                } else {
+                    c->want_out = 1;
+                }
             }
+        }
+        /* the engine has nothing more to add: send the gathered records */
+        if (c->wlen > 0 && !(hxc__tls_state(c->tls) & HXC_TLS_SENDREC)) {
+            int r = send_gathered(c, &errnum);
+            if (r < 0)
+                return io_error(c, HXC_E_SEND, errnum, "sending to", err);
+            progress |= r;
         }
         st = hxc__tls_state(c->tls);
         if (st & HXC_TLS_RECVAPP) {
@@ -555,7 +612,7 @@ static unsigned wants(const struct hxc__conn *c)
         return in | (c->want_out ? HXC_NET_OUT : 0);
     unsigned st = hxc__tls_state(c->tls);
     unsigned w = 0;
-    if (st & HXC_TLS_SENDREC)
+    if ((st & HXC_TLS_SENDREC) || c->wlen > 0)
         w |= HXC_NET_OUT;
     if (st & HXC_TLS_RECVREC)
         w |= in;
@@ -594,7 +651,7 @@ int64_t hxc__conn_last_tx(const struct hxc__conn *c)
 
 int hxc__conn_has_output(const struct hxc__conn *c)
 {
-    return c->want_out;
+    return c->want_out || c->wlen > 0;
 }
 
 struct hxc__tls *hxc__conn_tls(const struct hxc__conn *c)
