@@ -322,16 +322,10 @@ impl HostNet {
             .limits
             .max_bytes_out
             .map(|m| m.saturating_sub(self.stats.bytes_out));
-        let Some(c) = self.conns.get_mut(&id) else {
-            return -EBADF;
+        let c = match connected(&mut self.conns, id, -EAGAIN) {
+            Ok(c) => c,
+            Err(e) => return e,
         };
-        refresh(c);
-        if c.err != 0 {
-            return -c.err;
-        }
-        if c.connecting {
-            return -EAGAIN;
-        }
         if c.shut_wr {
             return -EPIPE;
         }
@@ -446,16 +440,10 @@ impl HostNet {
         if !(0..=2).contains(&how) {
             return -EINVAL;
         }
-        let Some(c) = self.conns.get_mut(&id) else {
-            return -EBADF;
+        let c = match connected(&mut self.conns, id, -ENOTCONN) {
+            Ok(c) => c,
+            Err(e) => return e,
         };
-        refresh(c);
-        if c.err != 0 {
-            return -c.err;
-        }
-        if c.connecting {
-            return -ENOTCONN;
-        }
         if how != 1 {
             c.shut_rd = true;
             if let Some(fd) = &c.sock {
@@ -691,6 +679,21 @@ fn settle(c: &mut Conn, native: PollFlags) {
             Ok(Ok(())) => ECONNRESET,
         };
     }
+}
+
+/// The connection behind handle `id`, its state refreshed, once it is
+/// connected; otherwise the -errno to answer: -EBADF for an unknown handle,
+/// the connection's error, or `connecting` while the connect still runs.
+fn connected(conns: &mut HashMap<i32, Conn>, id: i32, connecting: i32) -> Result<&mut Conn, i32> {
+    let c = conns.get_mut(&id).ok_or(-EBADF)?;
+    refresh(c);
+    if c.err != 0 {
+        return Err(-c.err);
+    }
+    if c.connecting {
+        return Err(connecting);
+    }
+    Ok(c)
 }
 
 /// Settles a pending connect before a call that depends on it.
