@@ -222,7 +222,18 @@ typedef struct hxc_ssl_options {
     const char *keylog_file;   /* NSS key log, written even without trust_env */
     /* http2: ALPN offer */
     hxc_http_version_pref http_version;
+    /* TLS versions (ssl.SSLContext's minimum_version / maximum_version):
+     * HXC_TLS_1_2 or HXC_TLS_1_3; 0: from TLS 1.2 (HTTPX's default) to TLS
+     * 1.3. TLS 1.3 is offered first; a server that answers TLS 1.2 is
+     * spoken to in TLS 1.2 (one extra connection, remembered per origin). */
+    int min_tls_version, max_tls_version;
+    /* TLS 1.3: rotate our sending keys (KeyUpdate) after this many bytes;
+     * 0: every 16 GiB. */
+    uint64_t tls13_key_update_bytes;
 } hxc_ssl_options;
+
+#define HXC_TLS_1_2 0x0303
+#define HXC_TLS_1_3 0x0304
 
 HXC_API void hxc_ssl_options_init(hxc_ssl_options *opts);
 
@@ -259,6 +270,10 @@ HXC_API hxc_status hxc_ssl_context_set_keylog_file(hxc_ssl_context *ctx, const c
                                                    hxc_error *err);
 HXC_API hxc_status hxc_ssl_context_set_http_version(hxc_ssl_context *ctx,
                                                     hxc_http_version_pref pref, hxc_error *err);
+/* minimum_version / maximum_version: HXC_TLS_1_2 or HXC_TLS_1_3 (0: the
+ * default, 1.2 and 1.3). HXC_E_CONFIG when min > max or a value is unknown. */
+HXC_API hxc_status hxc_ssl_context_set_tls_versions(hxc_ssl_context *ctx, int min_version,
+                                                    int max_version, hxc_error *err);
 /* Number of trust anchors loaded (for diagnostics and tests). */
 HXC_API size_t hxc_ssl_context_anchor_count(const hxc_ssl_context *ctx);
 

@@ -18,6 +18,7 @@ enum opt_id {
     OPT_CACERT, OPT_INSECURE, OPT_HTTP1_1, OPT_HTTP2, OPT_RESOLVE, OPT_FAIL,
     OPT_VERSION, OPT_HELP, OPT_URL, OPT_CAPATH, OPT_CA_NATIVE, OPT_NO_TRUST_ENV,
     OPT_CERT, OPT_KEY, OPT_PASS, OPT_KEYLOG, OPT_H2_PRIOR, OPT_CONNECT_TO,
+    OPT_TLSV1_2, OPT_TLSV1_3, OPT_TLS_MAX, OPT_TLS_KEY_UPDATE,
     OPT_REMOTE_NAME, OPT_OUTPUT_DIR, OPT_PARALLEL, OPT_PARALLEL_MAX
 };
 
@@ -61,6 +62,10 @@ static const struct opt_def opt_defs[] = {
     {0, "key", 1, OPT_KEY},
     {0, "pass", 1, OPT_PASS},
     {0, "keylog", 1, OPT_KEYLOG},
+    {0, "tlsv1.2", 0, OPT_TLSV1_2},
+    {0, "tlsv1.3", 0, OPT_TLSV1_3},
+    {0, "tls-max", 1, OPT_TLS_MAX},
+    {0, "tls13-key-update", 1, OPT_TLS_KEY_UPDATE},
     {0, "http2-prior-knowledge", 0, OPT_H2_PRIOR},
     {0, "connect-to", 1, OPT_CONNECT_TO},
     {'O', "remote-name", 0, OPT_REMOTE_NAME},
@@ -139,6 +144,12 @@ void hxc__cli_print_help(void)
           "                            line of PATH, pass:PHRASE is PHRASE itself\n"
           "      --keylog FILE         append TLS secrets to FILE (NSS key log format, for\n"
           "                            Wireshark)\n"
+          "      --tlsv1.2             TLS 1.2 or newer (the default: TLS 1.3 is offered\n"
+          "                            first, a server that answers TLS 1.2 gets TLS 1.2)\n"
+          "      --tlsv1.3             TLS 1.3 only\n"
+          "      --tls-max VERSION     at most TLS VERSION (1.2 or 1.3)\n"
+          "      --tls13-key-update N  TLS 1.3: new sending keys (KeyUpdate) after every N\n"
+          "                            bytes sent (default 16 GiB)\n"
           "      --no-trust-env        ignore SSL_CERT_FILE, SSL_CERT_DIR and SSLKEYLOGFILE\n"
           "                            (read by default: the first two replace the\n"
           "                            embedded roots when no CA option is given)\n"
@@ -641,6 +652,20 @@ static int apply(struct cli_opts *opts, const struct opt_def *d, const char *nam
     case OPT_KEY: opts->key = arg; return CLI_EXIT_OK;
     case OPT_PASS: return set_pass(opts, arg);
     case OPT_KEYLOG: opts->keylog = arg; return CLI_EXIT_OK;
+    case OPT_TLSV1_2: opts->tls_min = HXC_TLS_1_2; return CLI_EXIT_OK;
+    case OPT_TLSV1_3: opts->tls_min = HXC_TLS_1_3; return CLI_EXIT_OK;
+    case OPT_TLS_MAX:
+        if (strcmp(arg, "1.2") == 0)
+            opts->tls_max = HXC_TLS_1_2;
+        else if (strcmp(arg, "1.3") == 0)
+            opts->tls_max = HXC_TLS_1_3;
+        else
+            return usage_error("--tls-max takes 1.2 or 1.3, not '%s'", arg);
+        return CLI_EXIT_OK;
+    case OPT_TLS_KEY_UPDATE:
+        rc = parse_int(name, arg, 1, INT_MAX, &v);
+        opts->tls_key_update = (uint64_t)v;
+        return rc;
     case OPT_H2_PRIOR: opts->h2_prior_knowledge = 1; return CLI_EXIT_OK;
     case OPT_CONNECT_TO: return add_connect_to(opts, arg);
     case OPT_REMOTE_NAME: return add_output(opts, NULL);

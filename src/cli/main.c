@@ -142,6 +142,9 @@ static void fill_client_options(const struct cli_opts *opts, hxc_client_options 
     co->ssl.key_file = opts->key;
     co->ssl.key_password = opts->password;
     co->ssl.keylog_file = opts->keylog;
+    co->ssl.min_tls_version = opts->tls_min;
+    co->ssl.max_tls_version = opts->tls_max;
+    co->ssl.tls13_key_update_bytes = opts->tls_key_update;
     co->ssl.trust_env = opts->no_trust_env ? HXC_TRUST_ENV_OFF : HXC_TRUST_ENV_ON;
     co->ssl.http_version = opts->http_version;
     co->http_version = opts->http_version;
@@ -222,7 +225,8 @@ static int print_version(void)
     printf("certifi %s\n", or_unknown(v.certifi));
     printf("trust anchors: %zu\n", v.trust_anchors);
     printf("protocols: https http\n");
-    printf("features: HTTP2 HTTP1.1 TLSv1.2\n");
+    printf("features: HTTP2 HTTP1.1 TLSv1.3 TLSv1.2\n");
+    printf("tls: TLS 1.3 (hxc's engine on BearSSL primitives), TLS 1.2 (BearSSL)\n");
     printf("transport: %s\n", or_unknown(v.transport));
     return fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_WRITE;
 }

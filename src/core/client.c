@@ -13,6 +13,7 @@
 
 #include "core/client.h"
 #include "core/err.h"
+#include "tls/cache.h"
 
 #define MAX_WAIT 256
 
@@ -124,6 +125,11 @@ hxc_client *hxc_client_new(const hxc_client_options *opts, hxc_error *err)
         c->ssl->frozen = 1;
     }
     hxc__ssl_context_tls_config(c->ssl, opts->http_version, &c->tlscfg);
+    c->tlscfg.cache = hxc__tls_cache_new();
+    if (c->tlscfg.cache == NULL) {
+        hxc__err(err, HXC_E_NOMEM, 0, "out of memory creating a client");
+        goto fail;
+    }
     return c;
 fail:
     hxc_client_free(c);
@@ -170,6 +176,7 @@ void hxc_client_free(hxc_client *c)
     }
     free(c->connect_to);
     hxc_ssl_context_free(c->ssl);
+    hxc__tls_cache_free(c->tlscfg.cache);
     free(c);
 }
 

@@ -42,6 +42,7 @@ struct hxc__conn {
     struct hxc__addr peer;
     const struct hxc__tls_config *tlscfg;
     struct hxc__tls *tls;
+    int tls_fallback;            /* reconnected with TLS 1.2 after a TLS 1.2 answer */
     int version;                 /* 11 or 20 */
     struct hxc__h1 *h1;
     struct hxc__h2 *h2;
@@ -226,8 +227,10 @@ static hxc_status become_ready(struct hxc__conn *c, hxc_error *err)
     const char *alpn = c->tls ? hxc__tls_alpn(c->tls) : "";
     if (c->tls) {
         const struct hxc__cert_summary *s = hxc__tls_peer_summary(c->tls);
-        dbg(c, HXC_DEBUG_INFO, "TLS handshake done: %s / %s", hxc__tls_version_name(c->tls),
-            hxc__tls_cipher_name(c->tls));
+        char how[160];
+        hxc__tls_describe(c->tls, how, sizeof how);
+        dbg(c, HXC_DEBUG_INFO, "TLS handshake done: %s / %s (%s)",
+            hxc__tls_version_name(c->tls), hxc__tls_cipher_name(c->tls), how);
         dbg(c, HXC_DEBUG_INFO, "ALPN: server accepted %s", alpn[0] ? alpn : "(none)");
         if (s) {
             dbg(c, HXC_DEBUG_INFO, "Server certificate:");
@@ -331,7 +334,7 @@ static hxc_status step_connect(struct hxc__conn *c, const struct hxc__wait *w, s
     c->last_rx = c->last_tx = hxc__now_ms();
     if (!c->tls_on)
         return become_ready(c, &e) == HXC_OK ? HXC_OK : die(c, &e, err);
-    c->tls = hxc__tls_new(c->tlscfg, c->host, &e);
+    c->tls = hxc__tls_new(c->tlscfg, c->host, c->origin, c->tls_fallback, &e);
     if (c->tls == NULL)
         return die(c, &e, err);
     c->state = ST_HANDSHAKE;
@@ -375,10 +378,32 @@ static hxc_status pump_plain(struct hxc__conn *c, hxc_error *err)
     }
 }
 
+/* The server answered our TLS 1.3 ClientHello with TLS 1.2: one new
+ * connection to the same address, TLS 1.2 through BearSSL (the client
+ * remembers the origin, so this happens once per origin). */
+static hxc_status fall_back_to_tls12(struct hxc__conn *c, hxc_error *err)
+{
+    hxc_error e;
+    dbg(c, HXC_DEBUG_INFO, "the server %s answered TLS 1.2 to TLS 1.3: reconnecting with TLS 1.2",
+        c->origin);
+    hxc__tls_free(c->tls);
+    c->tls = NULL;
+    hxc__net_close(c->fd);
+    c->fd = -1;
+    c->wlen = 0;
+    c->tls_fallback = 1;
+    c->state = ST_CONNECTING;
+    c->connector = hxc__connector_new(c->host, c->peer.port, &c->peer, 1, c->debug,
+                                      c->debug_user, &e);
+    return c->connector != NULL ? HXC_OK : die(c, &e, err);
+}
+
 /* TLS engine closed: cleanly (close_notify) or with an error. */
 static hxc_status tls_closed(struct hxc__conn *c, hxc_error *err)
 {
     hxc_error e;
+    if (!c->tls_fallback && hxc__tls_wants_tls12(c->tls))
+        return fall_back_to_tls12(c, err);
     if (hxc__tls_result(c->tls, &e) == HXC_OK)
         return peer_closed(c, err);
     return die(c, &e, err);

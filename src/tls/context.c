@@ -53,6 +53,9 @@ void hxc__ssl_context_tls_config(const hxc_ssl_context *c, hxc_http_version_pref
     out->offer_h2 = client_pref != HXC_HTTP_1_1 && c->http_version != HXC_HTTP_1_1;
     out->client_cert = c->client_cert;
     out->keylog_path = c->keylog_path;
+    out->min_version = c->min_version;
+    out->max_version = c->max_version;
+    out->key_update_bytes = c->key_update_bytes;
 }
 
 static hxc_status check_mutable(const hxc_ssl_context *c, hxc_error *err)
@@ -181,6 +184,31 @@ hxc_status hxc_ssl_context_set_http_version(hxc_ssl_context *c, hxc_http_version
     return st;
 }
 
+static const char *version_text(int v)
+{
+    return v == HXC_TLS_1_2 ? "TLS 1.2" : v == HXC_TLS_1_3 ? "TLS 1.3" : "an unknown version";
+}
+
+hxc_status hxc_ssl_context_set_tls_versions(hxc_ssl_context *c, int min_version,
+                                            int max_version, hxc_error *err)
+{
+    hxc_status st = check_mutable(c, err);
+    if (st != HXC_OK)
+        return st;
+    int lo = min_version ? min_version : HXC_TLS_1_2, hi = max_version ? max_version : HXC_TLS_1_3;
+    if ((lo != HXC_TLS_1_2 && lo != HXC_TLS_1_3) || (hi != HXC_TLS_1_2 && hi != HXC_TLS_1_3))
+        return hxc__err(err, HXC_E_CONFIG, 0,
+                        "unsupported TLS version 0x%04x (hxc speaks TLS 1.2 = 0x0303 and TLS "
+                        "1.3 = 0x0304)", (unsigned)(lo != HXC_TLS_1_2 && lo != HXC_TLS_1_3 ? lo : hi));
+    if (lo > hi)
+        return hxc__err(err, HXC_E_CONFIG, 0,
+                        "the minimum TLS version (%s) is above the maximum (%s)",
+                        version_text(lo), version_text(hi));
+    c->min_version = lo;
+    c->max_version = hi;
+    return HXC_OK;
+}
+
 size_t hxc_ssl_context_anchor_count(const hxc_ssl_context *c)
 {
     return c ? hxc__trust_store_count(c->trust) : 0;
@@ -219,6 +247,11 @@ static hxc_status configure(hxc_ssl_context *c, const hxc_ssl_options *o, hxc_er
     hxc_status st = HXC_OK;
     c->verify = !o->insecure;
     c->http_version = o->http_version;
+    c->key_update_bytes = o->tls13_key_update_bytes;
+    if (o->min_tls_version || o->max_tls_version)
+        st = hxc_ssl_context_set_tls_versions(c, o->min_tls_version, o->max_tls_version, err);
+    if (st != HXC_OK)
+        return st;
     int explicit_roots = o->cafile || o->capath || o->cadata || o->ca_native;
     if (o->cafile || o->capath || o->cadata)
         st = hxc_ssl_context_load_verify_locations(c, o->cafile, o->capath, o->cadata,

@@ -16,6 +16,8 @@ struct hxc_ssl_context {
     int verify;
     hxc_http_version_pref http_version;
     char *keylog_path;
+    int min_version, max_version; /* 0: defaults */
+    uint64_t key_update_bytes;
     struct hxc__client_cert *client_cert;
     char description[128]; /* where the roots came from, for -v */
 };

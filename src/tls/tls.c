@@ -1,7 +1,7 @@
 /*
- * TLS client connection (see tls.h): a BearSSL client engine configured for
- * TLS 1.2 with forward-secret ECDHE suites only, our X.509 class, and one
- * bidirectional I/O buffer allocated with the object. No I/O here.
+ * TLS client connection (see tls.h): hxc's TLS 1.3 engine (tls13.c) or a
+ * BearSSL client engine configured for TLS 1.2 with forward-secret ECDHE
+ * suites only, behind one interface; our X.509 class for both. No I/O here.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,8 +11,11 @@
 #include <unistd.h>
 
 #include "core/err.h"
+#include "net/net.h"
+#include "tls/cache.h"
 #include "tls/entropy.h"
 #include "tls/tls.h"
+#include "tls/tls13.h"
 
 #ifndef O_CLOEXEC
 #define O_CLOEXEC 0
@@ -30,16 +33,21 @@ struct auth_wrap {
 };
 
 struct hxc__tls {
+    struct hxc__tls13 *t13;  /* the TLS 1.3 engine, or NULL: BearSSL's TLS 1.2 (cc) */
     br_ssl_client_context cc;
     struct hxc__x509_ctx x509;
     struct auth_wrap auth;
+    const struct hxc__tls_config *cfg;
     char host[256];
+    char origin[300];        /* key of the client's TLS cache */
     const char *alpn[2];
     const char *keylog_path; /* linked from the configuration; NULL: none */
     int keylog_errno;        /* why the key log line could not be written (0: ok) */
     int hs_done;    /* the handshake completed at some point */
     int close_sent; /* hxc__tls_close was called */
-    unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
+    int fallback;   /* TLS 1.2 after a TLS 1.2 answer to our TLS 1.3 ClientHello */
+    int downgrade;  /* that TLS 1.2 server carries the TLS 1.3 downgrade sentinel */
+    unsigned char *iobuf; /* BearSSL's buffer (TLS 1.2 only) */
 };
 
 /* ------------------------------------------------------------------ */
@@ -89,7 +97,14 @@ static void setup_engine(struct hxc__tls *t)
     br_ssl_engine_context *eng = &t->cc.eng;
     br_ssl_client_zero(&t->cc);
     br_ssl_engine_set_versions(eng, BR_TLS12, BR_TLS12);
-    br_ssl_engine_set_suites(eng, suites, sizeof suites / sizeof suites[0]);
+    /* A fallback connection says so with TLS_FALLBACK_SCSV (RFC 7507): a
+     * server that does speak TLS 1.3 then refuses it (inappropriate_fallback). */
+    uint16_t list[sizeof suites / sizeof suites[0] + 1];
+    size_t n = sizeof suites / sizeof suites[0];
+    memcpy(list, suites, sizeof suites);
+    if (t->fallback)
+        list[n++] = 0x5600;
+    br_ssl_engine_set_suites(eng, list, n);
     /* Handshake transcript, ServerKeyExchange signatures, PRF. SHA-1 is
      * left out: with TLS 1.2 and these suites nothing needs it, and without
      * it we do not offer SHA-1 signatures in signature_algorithms. */
@@ -104,7 +119,7 @@ static void setup_engine(struct hxc__tls *t)
     br_ssl_engine_set_default_ec(eng);
     br_ssl_engine_set_default_rsavrfy(eng);
     br_ssl_engine_set_default_ecdsa(eng);
-    br_ssl_engine_set_buffer(eng, t->iobuf, sizeof t->iobuf, 1);
+    br_ssl_engine_set_buffer(eng, t->iobuf, BR_SSL_BUFSIZE_BIDI, 1);
     /* HTTP/2 forbids renegotiation (RFC 9113 9.2.1); and an ALPN answer we
      * did not offer is a failure (RFC 7301 3.2). */
     br_ssl_engine_add_flags(eng, BR_OPT_NO_RENEGOTIATION | BR_OPT_FAIL_ON_ALPN_MISMATCH);
@@ -220,17 +235,25 @@ static char *hex(char *out, const unsigned char *in, size_t n)
     return out;
 }
 
-/* "CLIENT_RANDOM <client_random> <master_secret>\n" appended in one
+/* "LABEL <client_random> <secret>\n" (NSS key log format) appended in one
  * write() so that concurrent writers do not interleave. A failure is
- * remembered (hxc__tls_keylog_error) but never fails the connection. */
-static void write_keylog(struct hxc__tls *t)
+ * remembered (hxc__tls_keylog_error) but never fails the connection.
+ * TLS 1.2: CLIENT_RANDOM and the master secret; TLS 1.3: the traffic
+ * secrets, each as the engine derives it. */
+static void write_keylog(struct hxc__tls *t, const char *label, const unsigned char *random,
+                         const unsigned char *secret, size_t len)
 {
-    char line[14 + 64 + 1 + 96 + 1];
+    char line[40 + 64 + 1 + 96 + 2];
     char *p = line;
-    memcpy(p, "CLIENT_RANDOM ", 14);
-    p = hex(p + 14, t->cc.eng.client_random, sizeof t->cc.eng.client_random);
+    size_t ll = strlen(label);
+    if (ll > 40 || len > 48)
+        return;
+    memcpy(p, label, ll);
+    p += ll;
     *p++ = ' ';
-    p = hex(p, t->cc.eng.session.master_secret, sizeof t->cc.eng.session.master_secret);
+    p = hex(p, random, 32);
+    *p++ = ' ';
+    p = hex(p, secret, len);
     *p++ = '\n';
     int fd = open(t->keylog_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) {
@@ -304,8 +327,80 @@ static const char *sni_name(const char *host, char *buf, size_t cap)
 
 static hxc_status engine_words(struct hxc__tls *t, int e, hxc_error *err);
 
-struct hxc__tls *hxc__tls_new(const struct hxc__tls_config *cfg, const char *host,
+/* TLS 1.3 key log lines, as the engine derives each secret. */
+static void on_secret13(void *user, const char *label, const unsigned char *random,
+                        const unsigned char *secret, size_t len)
+{
+    struct hxc__tls *t = user;
+    if (t->keylog_path != NULL)
+        write_keylog(t, label, random, secret, len);
+}
+
+static void on_ticket13(void *user, const struct hxc__tls13_ticket *tk)
+{
+    struct hxc__tls *t = user;
+    hxc__tls_cache_put_ticket(t->cfg->cache, t->origin, tk);
+}
+
+static int max_version(const struct hxc__tls_config *cfg)
+{
+    return cfg->max_version ? cfg->max_version : HXC_TLS_VERSION_1_3;
+}
+
+static int min_version(const struct hxc__tls_config *cfg)
+{
+    return cfg->min_version ? cfg->min_version : HXC_TLS_VERSION_1_2;
+}
+
+static hxc_status start_tls13(struct hxc__tls *t, const struct hxc__tls_config *cfg,
                               hxc_error *err)
+{
+    char sni[256];
+    size_t nalpn = cfg->offer_h2 ? 2 : 1;
+    static const char *const alpn_h2[] = {"h2", "http/1.1"};
+    static const char *const alpn_h1[] = {"http/1.1"};
+    struct hxc__tls13_ticket ticket;
+    int have_ticket = hxc__tls_cache_take_ticket(cfg->cache, t->origin, hxc__now_ms(), &ticket);
+    struct hxc__tls13_params p = {
+        .host = t->host,
+        .sni = sni_name(t->host, sni, sizeof sni),
+        .alpn = cfg->offer_h2 ? alpn_h2 : alpn_h1,
+        .nalpn = nalpn,
+        .x509 = &t->x509.vtable,
+        .client_cert = cfg->client_cert,
+        .offer_tls12 = min_version(cfg) <= HXC_TLS_VERSION_1_2,
+        .ticket = have_ticket ? &ticket : NULL,
+        .key_update_bytes = cfg->key_update_bytes,
+        .on_secret = on_secret13,
+        .on_ticket = on_ticket13,
+        .user = t,
+    };
+    t->t13 = hxc__tls13_new(&p, err);
+    if (have_ticket)
+        hxc__tls13_ticket_clear(&ticket);
+    return t->t13 != NULL ? HXC_OK : (err ? err->code : HXC_E_TLS_HANDSHAKE);
+}
+
+static hxc_status start_tls12(struct hxc__tls *t, const struct hxc__tls_config *cfg,
+                              hxc_error *err)
+{
+    t->iobuf = malloc(BR_SSL_BUFSIZE_BIDI);
+    if (t->iobuf == NULL)
+        return hxc__err(err, HXC_E_NOMEM, 0, "out of memory creating a TLS connection to '%s'",
+                        t->host);
+    setup_engine(t);
+    setup_alpn(t, cfg->offer_h2);
+    setup_client_auth(t, cfg->client_cert);
+    if (seed(t, err) != HXC_OK)
+        return err ? err->code : HXC_E_TLS_NO_RANDOM;
+    char sni[256];
+    if (!br_ssl_client_reset(&t->cc, sni_name(t->host, sni, sizeof sni), 0))
+        return engine_words(t, br_ssl_engine_last_error(&t->cc.eng), err);
+    return HXC_OK;
+}
+
+struct hxc__tls *hxc__tls_new(const struct hxc__tls_config *cfg, const char *host,
+                              const char *origin, int fallback, hxc_error *err)
 {
     if (cfg == NULL || host == NULL || host[0] == '\0') {
         hxc__err(err, HXC_E_INVALID_ARGUMENT, 0, "TLS needs a configuration and a host name");
@@ -321,19 +416,18 @@ struct hxc__tls *hxc__tls_new(const struct hxc__tls_config *cfg, const char *hos
         hxc__err(err, HXC_E_NOMEM, 0, "out of memory creating a TLS connection to '%s'", host);
         return NULL;
     }
+    t->cfg = cfg;
     snprintf(t->host, sizeof t->host, "%s", host);
+    snprintf(t->origin, sizeof t->origin, "%s", origin != NULL ? origin : host);
     hxc__x509_ctx_init(&t->x509, cfg->trust, host, cfg->verify, cfg->fixed_time);
-    setup_engine(t);
-    setup_alpn(t, cfg->offer_h2);
-    setup_client_auth(t, cfg->client_cert);
     t->keylog_path = cfg->keylog_path;
-    if (seed(t, err) != HXC_OK) {
-        hxc__tls_free(t);
-        return NULL;
-    }
-    char sni[256];
-    if (!br_ssl_client_reset(&t->cc, sni_name(host, sni, sizeof sni), 0)) {
-        engine_words(t, br_ssl_engine_last_error(&t->cc.eng), err);
+    /* TLS 1.3 first; TLS 1.2 where the client learnt that the server answers
+     * TLS 1.2 (and then as a fallback, RFC 7507), or where 1.3 is ruled out. */
+    int tls12 = max_version(cfg) < HXC_TLS_VERSION_1_3 || fallback ||
+                hxc__tls_cache_tls12_only(cfg->cache, t->origin);
+    t->fallback = tls12 && max_version(cfg) >= HXC_TLS_VERSION_1_3;
+    hxc_status st = tls12 ? start_tls12(t, cfg, err) : start_tls13(t, cfg, err);
+    if (st != HXC_OK) {
         hxc__tls_free(t);
         return NULL;
     }
@@ -344,31 +438,71 @@ void hxc__tls_free(struct hxc__tls *t)
 {
     if (t == NULL)
         return;
+    hxc__tls13_free(t->t13);
     hxc__x509_ctx_free(&t->x509);
+    if (t->iobuf != NULL) {
+        wipe(t->iobuf, BR_SSL_BUFSIZE_BIDI);
+        free(t->iobuf);
+    }
     wipe(t, sizeof *t);
     free(t);
+}
+
+int hxc__tls_wants_tls12(struct hxc__tls *t)
+{
+    if (t->t13 == NULL || !hxc__tls13_wants_tls12(t->t13))
+        return 0;
+    hxc__tls_cache_set_tls12_only(t->cfg->cache, t->origin);
+    return 1;
 }
 
 /* ------------------------------------------------------------------ */
 /* Pumping                                                             */
 
+/* A TLS 1.2 server reached by fallback whose random carries the TLS 1.3
+ * downgrade sentinel does speak TLS 1.3: the TLS 1.2 answer that made us
+ * fall back was forged (RFC 8446 4.1.3). Checked before any application
+ * data is sent. */
+static void check_downgrade(struct hxc__tls *t)
+{
+    static const unsigned char sentinel[8] = {0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x01};
+    if (t->fallback && memcmp(t->cc.eng.server_random + 24, sentinel, 8) == 0) {
+        t->downgrade = 1;
+        br_ssl_engine_close(&t->cc.eng);
+    }
+}
+
 static unsigned refresh(struct hxc__tls *t)
 {
+    if (t->t13 != NULL) {
+        t->hs_done = hxc__tls13_handshake_done(t->t13);
+        return 0;
+    }
     unsigned st = br_ssl_engine_current_state(&t->cc.eng);
     if (t->hs_done)
         return st;
     if (t->cc.eng.application_data != 0 || (st & (BR_SSL_SENDAPP | BR_SSL_RECVAPP))) {
         t->hs_done = 1;
         if (t->keylog_path != NULL && br_ssl_engine_last_error(&t->cc.eng) == BR_ERR_OK)
-            write_keylog(t);
+            write_keylog(t, "CLIENT_RANDOM", t->cc.eng.client_random,
+                         t->cc.eng.session.master_secret,
+                         sizeof t->cc.eng.session.master_secret);
+        check_downgrade(t);
+        st = br_ssl_engine_current_state(&t->cc.eng);
     }
     return st;
 }
 
 unsigned hxc__tls_state(struct hxc__tls *t)
 {
+    if (t->t13 != NULL) {
+        refresh(t);
+        return hxc__tls13_state(t->t13);
+    }
     unsigned st = refresh(t);
     unsigned out = 0;
+    if (t->downgrade)
+        return HXC_TLS_CLOSED;
     if (st & BR_SSL_CLOSED)
         out |= HXC_TLS_CLOSED;
     if (st & BR_SSL_SENDREC)
@@ -390,56 +524,82 @@ int hxc__tls_handshake_done(struct hxc__tls *t)
 
 uint8_t *hxc__tls_rec_out(struct hxc__tls *t, size_t *len)
 {
+    if (t->t13 != NULL)
+        return hxc__tls13_rec_out(t->t13, len);
     return br_ssl_engine_sendrec_buf(&t->cc.eng, len);
 }
 
 void hxc__tls_rec_out_ack(struct hxc__tls *t, size_t n)
 {
-    br_ssl_engine_sendrec_ack(&t->cc.eng, n);
+    if (t->t13 != NULL)
+        hxc__tls13_rec_out_ack(t->t13, n);
+    else
+        br_ssl_engine_sendrec_ack(&t->cc.eng, n);
     refresh(t);
 }
 
 uint8_t *hxc__tls_rec_in(struct hxc__tls *t, size_t *space)
 {
+    if (t->t13 != NULL)
+        return hxc__tls13_rec_in(t->t13, space);
     return br_ssl_engine_recvrec_buf(&t->cc.eng, space);
 }
 
 void hxc__tls_rec_in_ack(struct hxc__tls *t, size_t n)
 {
-    br_ssl_engine_recvrec_ack(&t->cc.eng, n);
+    if (t->t13 != NULL)
+        hxc__tls13_rec_in_ack(t->t13, n);
+    else
+        br_ssl_engine_recvrec_ack(&t->cc.eng, n);
     refresh(t);
 }
 
 uint8_t *hxc__tls_app_out(struct hxc__tls *t, size_t *space)
 {
+    if (t->t13 != NULL)
+        return hxc__tls13_app_out(t->t13, space);
     return br_ssl_engine_sendapp_buf(&t->cc.eng, space);
 }
 
 void hxc__tls_app_out_ack(struct hxc__tls *t, size_t n)
 {
-    br_ssl_engine_sendapp_ack(&t->cc.eng, n);
+    if (t->t13 != NULL)
+        hxc__tls13_app_out_ack(t->t13, n);
+    else
+        br_ssl_engine_sendapp_ack(&t->cc.eng, n);
 }
 
 void hxc__tls_flush(struct hxc__tls *t)
 {
-    br_ssl_engine_flush(&t->cc.eng, 0);
+    if (t->t13 != NULL)
+        hxc__tls13_flush(t->t13);
+    else
+        br_ssl_engine_flush(&t->cc.eng, 0);
 }
 
 uint8_t *hxc__tls_app_in(struct hxc__tls *t, size_t *len)
 {
+    if (t->t13 != NULL)
+        return hxc__tls13_app_in(t->t13, len);
     return br_ssl_engine_recvapp_buf(&t->cc.eng, len);
 }
 
 void hxc__tls_app_in_ack(struct hxc__tls *t, size_t n)
 {
-    br_ssl_engine_recvapp_ack(&t->cc.eng, n);
+    if (t->t13 != NULL)
+        hxc__tls13_app_in_ack(t->t13, n);
+    else
+        br_ssl_engine_recvapp_ack(&t->cc.eng, n);
 }
 
 void hxc__tls_close(struct hxc__tls *t)
 {
     refresh(t);
     t->close_sent = 1;
-    br_ssl_engine_close(&t->cc.eng);
+    if (t->t13 != NULL)
+        hxc__tls13_close(t->t13);
+    else
+        br_ssl_engine_close(&t->cc.eng);
 }
 
 /* ------------------------------------------------------------------ */
@@ -568,20 +728,31 @@ static const char *lookup(const struct code_text *tab, size_t n, int code)
 
 #define LOOKUP(tab, code) lookup(tab, sizeof tab / sizeof tab[0], code)
 
-static const char *alert_name(int alert)
+const char *hxc__tls_alert_name(int alert)
 {
     const char *s = LOOKUP(alert_names, alert);
     return s != NULL ? s : "unknown_alert";
 }
 
+/* The handshake is over for the server too: it has not just received a
+ * client certificate it may yet reject (TLS 1.3 servers check it after
+ * the client considers the handshake done). */
+static int hs_settled(const struct hxc__tls *t)
+{
+    if (!t->hs_done)
+        return 0;
+    return t->t13 == NULL || !hxc__tls13_cert_requested(t->t13) ||
+           !hxc__tls13_server_silent(t->t13);
+}
+
 static const char *phase(const struct hxc__tls *t)
 {
-    return t->hs_done ? "TLS connection with" : "TLS handshake with";
+    return hs_settled(t) ? "TLS connection with" : "TLS handshake with";
 }
 
 static hxc_status fail_code(const struct hxc__tls *t)
 {
-    return t->hs_done ? HXC_E_TLS_PROTOCOL : HXC_E_TLS_HANDSHAKE;
+    return hs_settled(t) ? HXC_E_TLS_PROTOCOL : HXC_E_TLS_HANDSHAKE;
 }
 
 /* Alerts a server sends when it wants a client certificate and got none
@@ -612,20 +783,39 @@ static int is_rejected_cert_alert(int a)
     }
 }
 
+/* Client certificate: did the server ask, did we send one, do we have one. */
+static int auth_requested(const struct hxc__tls *t)
+{
+    return t->t13 != NULL ? hxc__tls13_cert_requested(t->t13) : t->auth.requested;
+}
+
+static int auth_sent(const struct hxc__tls *t)
+{
+    return t->t13 != NULL ? hxc__tls13_cert_sent(t->t13) : t->auth.sent;
+}
+
+static int auth_have(const struct hxc__tls *t)
+{
+    return t->cfg->client_cert != NULL && t->cfg->client_cert->chain_len > 0;
+}
+
 /* What a fatal alert from the server most likely means, as a "; ..."
  * suffix, or "". */
 static const char *alert_hint(const struct hxc__tls *t, int a)
 {
-    /* BearSSL has no TLS 1.3: say so when that is the likely cause. */
-    if (a == BR_ALERT_PROTOCOL_VERSION && !t->hs_done)
-        return "; hxc speaks TLS 1.2 only and the server may require TLS 1.3";
-    if (!t->auth.requested)
+    if (a == BR_ALERT_PROTOCOL_VERSION && !t->hs_done && t->t13 == NULL &&
+        max_version(t->cfg) < HXC_TLS_VERSION_1_3)
+        return "; the server may require TLS 1.3, which --tls-max 1.2 rules out";
+    if (a == 86 /* inappropriate_fallback */ && t->fallback)
+        return "; the server speaks a newer TLS version than the one we fell back to: "
+               "something on the path had made its earlier answer look like TLS 1.2";
+    if (!auth_requested(t))
         return "";
-    if (t->auth.sent && is_rejected_cert_alert(a))
+    if (auth_sent(t) && is_rejected_cert_alert(a))
         return "; the server rejected the client certificate";
-    if (!t->auth.sent && t->auth.inner == NULL && is_missing_cert_alert(a))
+    if (!auth_sent(t) && !auth_have(t) && is_missing_cert_alert(a))
         return "; the server requires a client certificate (--cert)";
-    if (!t->auth.sent && is_missing_cert_alert(a))
+    if (!auth_sent(t) && is_missing_cert_alert(a))
         return "; the server requires a client certificate, and ours was not sent: "
                "its key type fits none of the signature algorithms the server accepts";
     return "";
@@ -656,12 +846,12 @@ static hxc_status engine_words(struct hxc__tls *t, int e, hxc_error *err)
         const char *hint = alert_hint(t, a);
         return hxc__err(err, HXC_E_TLS_ALERT, e,
                         "%s '%s' failed: the server sent fatal alert %s (%d)%s", phase(t), t->host,
-                        alert_name(a), a, hint);
+                        hxc__tls_alert_name(a), a, hint);
     }
     if (e >= BR_ERR_SEND_FATAL_ALERT) {
         int a = e - BR_ERR_SEND_FATAL_ALERT;
         return hxc__err(err, fail_code(t), e, "%s '%s' failed: we sent fatal alert %s (%d)",
-                        phase(t), t->host, alert_name(a), a);
+                        phase(t), t->host, hxc__tls_alert_name(a), a);
     }
     if (e == BR_ERR_NO_RANDOM)
         return hxc__err(err, HXC_E_TLS_NO_RANDOM, e, "%s '%s' failed: %s", phase(t), t->host,
@@ -673,24 +863,57 @@ static hxc_status engine_words(struct hxc__tls *t, int e, hxc_error *err)
     return hxc__err(err, fail_code(t), e, "%s '%s' failed: %s", phase(t), t->host, what);
 }
 
+static hxc_status result13(struct hxc__tls *t, hxc_error *err)
+{
+    hxc_error e;
+    hxc_status st = hxc__tls13_result(t->t13, &e);
+    if (st == HXC_OK)
+        return HXC_OK;
+    int xe = hxc__tls13_x509_error(t->t13);
+    if (xe != 0)
+        return x509_words(t, xe, err);
+    int a = hxc__tls13_peer_alert(t->t13);
+    if (a >= 0)
+        return engine_words(t, BR_ERR_RECV_FATAL_ALERT + a, err);
+    if (err != NULL)
+        *err = e;
+    return st;
+}
+
 hxc_status hxc__tls_result(struct hxc__tls *t, hxc_error *err)
 {
     refresh(t);
+    if (t->t13 != NULL)
+        return result13(t, err);
+    if (t->downgrade)
+        return hxc__err(err, HXC_E_TLS_HANDSHAKE, 0,
+                        "TLS handshake with '%s' failed: the server answered our TLS 1.2 "
+                        "fallback with the TLS 1.3 downgrade sentinel in its random: it "
+                        "speaks TLS 1.3, so its earlier TLS 1.2 answer was forged by "
+                        "something on the path (a downgrade attack)", t->host);
     int e = br_ssl_engine_last_error(&t->cc.eng);
     if (e == BR_ERR_OK)
         return HXC_OK;
     return engine_words(t, e, err);
 }
 
+/* An error is set (the engine failed, or the peer sent a fatal alert). */
+static int has_error(struct hxc__tls *t)
+{
+    if (t->t13 != NULL)
+        return hxc__tls13_result(t->t13, NULL) != HXC_OK;
+    return t->downgrade || br_ssl_engine_last_error(&t->cc.eng) != BR_ERR_OK;
+}
+
 /* A server that asked for a client certificate and then hangs up without
  * an alert most likely did not like what it got. */
 static const char *eof_hint(const struct hxc__tls *t)
 {
-    if (!t->auth.requested)
+    if (!auth_requested(t))
         return "";
-    if (t->auth.sent)
+    if (auth_sent(t))
         return " (after it received our client certificate: it may have rejected it)";
-    if (t->auth.inner == NULL)
+    if (!auth_have(t))
         return " (it asked for a client certificate and we had none: it may require one, "
                "see --cert)";
     return " (it asked for a client certificate and ours fits none of the signature "
@@ -699,10 +922,9 @@ static const char *eof_hint(const struct hxc__tls *t)
 
 hxc_status hxc__tls_eof_error(struct hxc__tls *t, hxc_error *err)
 {
-    unsigned st = refresh(t);
-    if (br_ssl_engine_last_error(&t->cc.eng) != BR_ERR_OK || (st & BR_SSL_CLOSED))
+    if (has_error(t) || (hxc__tls_state(t) & HXC_TLS_CLOSED))
         return hxc__tls_result(t, err);
-    if (!t->hs_done)
+    if (!hs_settled(t))
         return hxc__err(err, HXC_E_TLS_HANDSHAKE, 0,
                         "TLS handshake with '%s' failed: the server closed the connection "
                         "during the TLS handshake%s", t->host, eof_hint(t));
@@ -717,9 +939,9 @@ hxc_status hxc__tls_eof_error(struct hxc__tls *t, hxc_error *err)
 hxc_status hxc__tls_transport_error(struct hxc__tls *t, int errnum, hxc_error *err)
 {
     refresh(t);
-    if (br_ssl_engine_last_error(&t->cc.eng) != BR_ERR_OK)
+    if (has_error(t))
         return hxc__tls_result(t, err);
-    if (t->hs_done || (errnum != ECONNRESET && errnum != EPIPE))
+    if (hs_settled(t) || (errnum != ECONNRESET && errnum != EPIPE))
         return HXC_OK;
     return hxc__err(err, HXC_E_TLS_HANDSHAKE, errnum,
                     "TLS handshake with '%s' failed: the server reset the connection during "
@@ -731,12 +953,16 @@ hxc_status hxc__tls_transport_error(struct hxc__tls *t, int errnum, hxc_error *e
 
 const char *hxc__tls_alpn(struct hxc__tls *t)
 {
+    if (t->t13 != NULL)
+        return hxc__tls13_alpn(t->t13);
     const char *p = br_ssl_engine_get_selected_protocol(&t->cc.eng);
     return p != NULL ? p : "";
 }
 
 const char *hxc__tls_version_name(struct hxc__tls *t)
 {
+    if (t->t13 != NULL)
+        return "TLSv1.3";
     switch (br_ssl_engine_get_version(&t->cc.eng)) {
     case BR_TLS12:
         return "TLSv1.2";
@@ -751,6 +977,8 @@ const char *hxc__tls_version_name(struct hxc__tls *t)
 
 const char *hxc__tls_cipher_name(struct hxc__tls *t)
 {
+    if (t->t13 != NULL)
+        return hxc__tls13_cipher_name(t->t13);
     uint16_t id = t->cc.eng.session.cipher_suite;
     for (size_t i = 0; i < sizeof suite_names / sizeof suite_names[0]; i++)
         if (suite_names[i].id == id)
@@ -766,4 +994,16 @@ const struct hxc__cert_summary *hxc__tls_peer_summary(struct hxc__tls *t)
 int hxc__tls_keylog_errno(const struct hxc__tls *t)
 {
     return t->keylog_errno;
+}
+
+void hxc__tls_describe(struct hxc__tls *t, char *buf, size_t cap)
+{
+    if (t->t13 != NULL)
+        snprintf(buf, cap, "key exchange %s%s, %s", hxc__tls13_group_name(t->t13),
+                 hxc__tls13_hrr(t->t13) ? " after a HelloRetryRequest" : "",
+                 hxc__tls13_resumed(t->t13) ? "session resumed (PSK)" : "full handshake");
+    else
+        snprintf(buf, cap, "%s", t->fallback ? "TLS 1.2 fallback (the server answered "
+                                               "TLS 1.2 to TLS 1.3), full handshake"
+                                             : "full handshake");
 }

@@ -15,6 +15,11 @@
 #include "tls/x509.h"
 
 /* Settings shared by every connection of a client (immutable once used). */
+#define HXC_TLS_VERSION_1_2 0x0303
+#define HXC_TLS_VERSION_1_3 0x0304
+
+struct hxc__tls_cache;
+
 struct hxc__tls_config {
     const struct hxc__trust_store *trust; /* linked */
     int verify;                           /* 0: accept any chain (still extracts the key) */
@@ -23,15 +28,27 @@ struct hxc__tls_config {
     const struct hxc__client_cert *client_cert; /* linked, NULL: no client certificate */
     const char *keylog_path;              /* linked, NULL: none; else NSS key log lines
                                              are appended after each handshake */
+    int min_version, max_version;         /* HXC_TLS_VERSION_*; 0: 1.2 and 1.3 */
+    uint64_t key_update_bytes;            /* TLS 1.3: send KeyUpdate after this much
+                                             data (0: the engine's default) */
+    struct hxc__tls_cache *cache;         /* the client's (mutable); NULL: none */
 };
 
 struct hxc__tls;
 
 /* host: the URL's host (DNS name or IP literal without brackets). SNI is
- * sent for names only, never for IP literals. NULL + err on failure (e.g.
- * no entropy). */
+ * sent for names only, never for IP literals. origin: the key under which
+ * the client's cache keeps what it learns about the server (tickets, TLS
+ * 1.2 only). TLS 1.3 is offered first unless the configuration or the
+ * cache says otherwise, or `fallback` is set: the previous connection got
+ * a TLS 1.2 answer (hxc__tls_wants_tls12). NULL + err on failure (e.g. no
+ * entropy). */
 struct hxc__tls *hxc__tls_new(const struct hxc__tls_config *cfg, const char *host,
-                              hxc_error *err);
+                              const char *origin, int fallback, hxc_error *err);
+/* Closed because the server answered our TLS 1.3 ClientHello with TLS 1.2
+ * (and no downgrade sentinel): reconnect with fallback = 1. The cache
+ * remembers the origin as TLS 1.2 only. */
+int hxc__tls_wants_tls12(struct hxc__tls *t);
 void hxc__tls_free(struct hxc__tls *t);
 
 /* State bits, like BearSSL's br_ssl_engine_current_state(). */
@@ -77,11 +94,15 @@ hxc_status hxc__tls_transport_error(struct hxc__tls *t, int errnum, hxc_error *e
 
 /* After the handshake. */
 const char *hxc__tls_alpn(struct hxc__tls *t);        /* "h2", "http/1.1" or "" */
-const char *hxc__tls_version_name(struct hxc__tls *t); /* "TLSv1.2" */
+const char *hxc__tls_version_name(struct hxc__tls *t); /* "TLSv1.3", "TLSv1.2" */
 const char *hxc__tls_cipher_name(struct hxc__tls *t);  /* OpenSSL-style suite name */
 const struct hxc__cert_summary *hxc__tls_peer_summary(struct hxc__tls *t);
 /* 0, or the errno of the last failure to append to the key log (the
  * connection goes on regardless; for -v). */
 int hxc__tls_keylog_errno(const struct hxc__tls *t);
+/* For -v: "key exchange x25519, full handshake", "... session resumed (PSK)". */
+void hxc__tls_describe(struct hxc__tls *t, char *buf, size_t cap);
+/* "handshake_failure" for 40: every IANA TLS alert by name. */
+const char *hxc__tls_alert_name(int alert);
 
 #endif

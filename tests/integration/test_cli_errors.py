@@ -80,8 +80,12 @@ def test_connection_closed_without_response():
 # ------------------------------------------------------------------ TLS
 
 def test_tls_version_mismatch():
-    # The server speaks only TLS 1.3; BearSSL speaks up to TLS 1.2.
-    failing(CA + [tls13.url("/")], 35)
+    # The server speaks only TLS 1.3: fine by default, refused with --tls-max 1.2.
+    res = h.run_hxc(CA + [tls13.url("/")])
+    h.expect_rc(res, 0, "TLS 1.3-only server")
+    res, msg = failing(CA + ["--tls-max", "1.2", tls13.url("/")], 35)
+    h.expect_in("protocol_version", msg, res, "the error message")
+    h.expect_in("--tls-max 1.2", msg, res, "the error message")
 
 
 def test_tls_to_plain_server():

@@ -38,7 +38,7 @@ def test_alpn_selects_http1_1():
     info = [l for l in res.err.splitlines() if l.startswith("* ")]
     h.check(any("ALPN" in l and "http/1.1" in l for l in info),
             "-v shows ALPN http/1.1\n" + res.describe())
-    h.check(any("TLSv1.2" in l for l in info), "-v shows TLSv1.2\n" + res.describe())
+    h.check(any("TLSv1.3" in l for l in info), "-v shows TLSv1.3\n" + res.describe())
 
 
 def test_forced_http1_1():

@@ -45,8 +45,8 @@ def test_verbose_shows_negotiation():
     got = [l[2:] for l in res.err.splitlines() if l.startswith("< ")]
     joined = "\n".join(info)
     h.check(any("ALPN" in l and "h2" in l for l in info), "no ALPN h2 line\n" + res.describe())
-    h.check("TLSv1.2" in joined, "no TLS version in -v\n" + res.describe())
-    h.check(re.search(r"ECDHE|CHACHA20|AES", joined),
+    h.check("TLSv1.3" in joined, "no TLS version in -v\n" + res.describe())
+    h.check(re.search(r"TLS_AES_|TLS_CHACHA20", joined),
             "no cipher suite in -v\n" + res.describe())
     h.check(any("subject" in l.lower() and "localhost" in l for l in info),
             "no certificate subject in -v\n" + res.describe())

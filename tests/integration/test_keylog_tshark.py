@@ -6,8 +6,12 @@ free loopback port, certificate minted for the test) while tshark captures the
 port on the loopback interface. hxc gets the key log path through the
 SSLKEYLOGFILE environment variable (trust_env is on by default). Then:
 
-- the key log holds NSS lines "CLIENT_RANDOM <64 hex> <96 hex>", one of them
-  for the client random tshark sees in the captured ClientHello;
+- the key log holds NSS lines for the client random tshark sees in the
+  captured ClientHello: over TLS 1.3 (the default) the four traffic secrets
+  "CLIENT_HANDSHAKE_TRAFFIC_SECRET / SERVER_HANDSHAKE_TRAFFIC_SECRET /
+  CLIENT_TRAFFIC_SECRET_0 / SERVER_TRAFFIC_SECRET_0 <64 hex> <64 or 96 hex>"
+  (plus EXPORTER_SECRET), over TLS 1.2 (--tls-max 1.2) one
+  "CLIENT_RANDOM <64 hex> <96 hex>";
 - tshark given the key log (-o tls.keylog_file:FILE) decrypts the records and
   its HTTP/2 dissector shows the request's :path;
 - tshark without the key log shows TLS application data but no HTTP/2 at all
@@ -52,7 +56,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hxctest as H  # noqa: E402
 
 TSHARK = shutil.which("tshark")
-KEYLOG_LINE = re.compile(r"^CLIENT_RANDOM ([0-9a-f]{64}) ([0-9a-f]{96})$")
+KEYLOG_LINE = re.compile(r"^(CLIENT_RANDOM) ([0-9a-f]{64}) ([0-9a-f]{96})$|"
+                         r"^(CLIENT_HANDSHAKE_TRAFFIC_SECRET|SERVER_HANDSHAKE_TRAFFIC_SECRET|"
+                         r"CLIENT_TRAFFIC_SECRET_0|SERVER_TRAFFIC_SECRET_0|EXPORTER_SECRET) "
+                         r"([0-9a-f]{64}) ([0-9a-f]{64}|[0-9a-f]{96})$")
+TLS13_LABELS = ["CLIENT_HANDSHAKE_TRAFFIC_SECRET", "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+                "CLIENT_TRAFFIC_SECRET_0", "SERVER_TRAFFIC_SECRET_0"]
 # Trust variables from the machine must not change what these tests see.
 CLEAN_ENV = {"SSL_CERT_FILE": None, "SSL_CERT_DIR": None, "SSLKEYLOGFILE": None}
 
@@ -181,12 +190,22 @@ def read_keylog(path, res):
         return f.read().splitlines()
 
 
-def client_randoms(lines):
+def keylog_entries(lines):
+    """(label, client random) of every well-formed line."""
     out = []
     for line in lines:
         m = KEYLOG_LINE.match(line)
         if m:
-            out.append(m.group(1))
+            out.append((m.group(1) or m.group(4), m.group(2) or m.group(5)))
+    return out
+
+
+def client_randoms(lines):
+    """The distinct client randoms, in order of first appearance."""
+    out = []
+    for _, r in keylog_entries(lines):
+        if r not in out:
+            out.append(r)
     return out
 
 
@@ -197,7 +216,7 @@ def serve_probe_file():
     return "/" + name, body, H.htdocs_dir({name: body})
 
 
-def test_tshark_decrypts_with_hxc_keylog():
+def tshark_decrypts(tls_args, labels):
     need_tshark()
     pki = H.Pki()
     leaf = pki.issue()
@@ -206,7 +225,7 @@ def test_tshark_decrypts_with_hxc_keylog():
     keylog = os.path.join(work, "sslkeys.log")
     with H.nghttpd(leaf, docs) as srv:
         with Capture(srv.port, work) as cap:
-            res = H.run_hxc(["--cacert", pki.ca_cert, srv.url(path)],
+            res = H.run_hxc(tls_args + ["-v", "--cacert", pki.ca_cert, srv.url(path)],
                             env=hxc_env(SSLKEYLOGFILE=keylog))
             cap.finish()
     H.expect_rc(res, 0, "HTTP/2 fetch from nghttpd")
@@ -215,13 +234,19 @@ def test_tshark_decrypts_with_hxc_keylog():
 
     lines = read_keylog(keylog, res)
     bad = [l for l in lines if l and not l.startswith("#") and not KEYLOG_LINE.match(l)]
-    H.check(not bad, "key log lines not in NSS format 'CLIENT_RANDOM <64 hex> <96 hex>': %r"
-            % bad)
+    H.check(not bad, "key log lines not in NSS format 'LABEL <64 hex> <secret hex>': %r" % bad)
     randoms = client_randoms(lines)
-    H.check(randoms, "key log %s holds no CLIENT_RANDOM line: %r" % (keylog, lines))
+    H.check(len(randoms) == 1, "key log %s: expected lines for one client random: %r"
+            % (keylog, lines))
+    got = [label for label, _ in keylog_entries(lines)]
+    H.check(all(label in got for label in labels),
+            "key log %s lacks some of %r: %r" % (keylog, labels, lines))
 
     hellos = cap.read(None, "tls.handshake.type == 1", ["tls.handshake.random"])
-    H.check(len(hellos) == 1, "expected one ClientHello in the capture, got %r" % hellos)
+    # nghttpd has no X25519: over TLS 1.3 it answers with a HelloRetryRequest,
+    # and the second ClientHello repeats the first one's random.
+    H.check(len({h[0] for h in hellos}) == 1,
+            "expected the ClientHellos of one handshake in the capture, got %r" % hellos)
     hello_random = hellos[0][0].replace(":", "").lower()
     H.check(hello_random in randoms,
             "the captured ClientHello's random %s is not in the key log %r"
@@ -247,6 +272,14 @@ def test_tshark_decrypts_with_hxc_keylog():
             "the request path is readable in the capture without the key log")
 
 
+def test_tshark_decrypts_with_hxc_keylog_tls13():
+    tshark_decrypts([], TLS13_LABELS)
+
+
+def test_tshark_decrypts_with_hxc_keylog_tls12():
+    tshark_decrypts(["--tls-max", "1.2"], ["CLIENT_RANDOM"])
+
+
 def test_keylog_is_appended():
     """Earlier content of the key log stays; each handshake adds its line."""
     pki = H.Pki()
@@ -266,7 +299,7 @@ def test_keylog_is_appended():
     H.check(text.startswith(earlier), "the key log's earlier content was not kept: %r" % text)
     randoms = client_randoms(text[len(earlier):].splitlines())
     H.check(len(randoms) == 2 and randoms[0] != randoms[1],
-            "expected two new CLIENT_RANDOM lines with distinct randoms after two runs, "
+            "expected key log lines for two distinct client randoms after two runs, "
             "got %r" % text[len(earlier):])
 
 
@@ -285,5 +318,6 @@ def test_no_trust_env_ignores_sslkeylogfile():
 
 
 if __name__ == "__main__":
-    H.run_tests([test_tshark_decrypts_with_hxc_keylog, test_keylog_is_appended,
+    H.run_tests([test_tshark_decrypts_with_hxc_keylog_tls13,
+                 test_tshark_decrypts_with_hxc_keylog_tls12, test_keylog_is_appended,
                  test_no_trust_env_ignores_sslkeylogfile])

@@ -26,7 +26,14 @@ named = pki.issue("named", cn="name.example", sans=("DNS:name.example",))
 other_name = pki.issue("othername", cn="other.example", sans=("DNS:other.example",))
 other_pki = h.Pki(key_type="ec", cn="hxc ssl-options other CA")
 
-KEYLOG_LINE = re.compile(r"^CLIENT_RANDOM [0-9a-f]{64} [0-9a-f]{96}$")
+KEYLOG_LINE = re.compile(r"^(CLIENT_RANDOM [0-9a-f]{64} [0-9a-f]{96}|"
+                         r"(CLIENT|SERVER)_HANDSHAKE_TRAFFIC_SECRET [0-9a-f]{64} [0-9a-f]{64,96}|"
+                         r"(CLIENT|SERVER)_TRAFFIC_SECRET_0 [0-9a-f]{64} [0-9a-f]{64,96}|"
+                         r"EXPORTER_SECRET [0-9a-f]{64} [0-9a-f]{64,96})$")
+# Lines per handshake: TLS 1.3 writes each secret as it is derived (like
+# OpenSSL), TLS 1.2 the master secret once the handshake is done.
+TLS13_LINES = 5
+TLS12_LINES = 1
 
 
 def s_server_keylog(cert, keylog, host="127.0.0.1"):
@@ -165,30 +172,41 @@ def read_lines(path):
         return [l for l in f.read().splitlines() if l.strip()]
 
 
-def server_client_randoms(path):
-    return {l.strip() for l in read_lines(path) if l.startswith("CLIENT_RANDOM ")}
+def server_lines(path):
+    return {l.strip() for l in read_lines(path) if not l.startswith("#")}
 
 
-def check_keylog(ours, theirs, n, what):
+def check_keylog(ours, theirs, handshakes, per_handshake, what):
     lines = read_lines(ours)
+    n = handshakes * per_handshake
     h.check(len(lines) == n, "%s: %d key log lines expected, got %r" % (what, n, lines))
+    h.check(len({l.split()[1] for l in lines if len(l.split()) == 3}) == handshakes,
+            "%s: one client random per handshake: %r" % (what, lines))
     for l in lines:
         h.check(KEYLOG_LINE.match(l), "%s: malformed key log line %r" % (what, l))
-    server = server_client_randoms(theirs)
+    server = server_lines(theirs)
     for l in lines:
         h.check(l in server, "%s: our line %r is not in the server's key log %r"
                 % (what, l, sorted(server)))
     h.check_private_mode(ours, what)  # 0600; not checkable under WASI (hxctest.py)
 
 
-def test_keylog_option():
+def keylog_option(tls_args, per_handshake):
     d = h.tempdir("hxc-keylog-")
     theirs, ours = os.path.join(d, "server.log"), os.path.join(d, "client.log")
     with s_server_keylog(leaf, theirs) as srv:
         for i in range(2):
-            expect_ok_page(run(["-sS", "--cacert", pki.ca_cert, "--keylog", ours,
-                                srv.url("/")]), "--keylog run %d" % i)
-        check_keylog(ours, theirs, 2, "--keylog")
+            expect_ok_page(run(tls_args + ["-sS", "--cacert", pki.ca_cert, "--keylog", ours,
+                                           srv.url("/")]), "--keylog run %d" % i)
+        check_keylog(ours, theirs, 2, per_handshake, "--keylog %s" % " ".join(tls_args))
+
+
+def test_keylog_option():
+    keylog_option([], TLS13_LINES)
+
+
+def test_keylog_option_tls12():
+    keylog_option(["--tls-max", "1.2"], TLS12_LINES)
 
 
 def test_sslkeylogfile_env():
@@ -197,7 +215,7 @@ def test_sslkeylogfile_env():
     with s_server_keylog(leaf, theirs) as srv:
         expect_ok_page(run(["-sS", "--cacert", pki.ca_cert, srv.url("/")],
                            env={"SSLKEYLOGFILE": ours}), "SSLKEYLOGFILE")
-        check_keylog(ours, theirs, 1, "SSLKEYLOGFILE")
+        check_keylog(ours, theirs, 1, TLS13_LINES, "SSLKEYLOGFILE")
         ignored = os.path.join(d, "ignored.log")
         expect_ok_page(run(["-sS", "--no-trust-env", "--cacert", pki.ca_cert, srv.url("/")],
                            env={"SSLKEYLOGFILE": ignored}), "--no-trust-env")
@@ -211,13 +229,22 @@ def test_keylog_unwritable_does_not_fail():
                             srv.url("/")]), "key log in a missing directory")
 
 
-def test_keylog_failed_handshake_writes_nothing():
+def test_keylog_failed_handshake():
+    """A failed TLS 1.2 handshake logs nothing; a failed TLS 1.3 one only its
+    handshake secrets (to decrypt the server's Certificate while debugging),
+    never application traffic secrets."""
     d = h.tempdir("hxc-keylog-fail-")
     ours = os.path.join(d, "client.log")
     with plain_s_server() as srv:
+        res = run(["-sS", "--tls-max", "1.2", "--keylog", ours, srv.url("/")])
+        h.expect_rc(res, 60, "untrusted server")
+        h.check(read_lines(ours) == [], "no key log line for a failed TLS 1.2 handshake: %r"
+                % read_lines(ours))
         res = run(["-sS", "--keylog", ours, srv.url("/")])
         h.expect_rc(res, 60, "untrusted server")
-        h.check(read_lines(ours) == [], "no key log line for a failed handshake: %r"
+        labels = sorted(l.split()[0] for l in read_lines(ours))
+        h.check(labels == ["CLIENT_HANDSHAKE_TRAFFIC_SECRET", "SERVER_HANDSHAKE_TRAFFIC_SECRET"],
+                "a failed TLS 1.3 handshake logs its handshake secrets only: %r"
                 % read_lines(ours))
 
 
@@ -323,7 +350,8 @@ if __name__ == "__main__":
         test_keylog_option,
         test_sslkeylogfile_env,
         test_keylog_unwritable_does_not_fail,
-        test_keylog_failed_handshake_writes_nothing,
+        test_keylog_option_tls12,
+        test_keylog_failed_handshake,
         test_connect_to_name_certificate,
         test_connect_to_hostname_mismatch,
         test_connect_to_ipv6_target,

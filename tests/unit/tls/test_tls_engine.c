@@ -310,10 +310,11 @@ static const char *client_recv(struct hxc__tls *c, char *buf, size_t cap)
 static struct hxc__tls *client_new(const struct hxc__trust_store *ts, int verify, int h2,
                                    const char *host)
 {
-    struct hxc__tls_config cfg = {.trust = ts, .verify = verify, .offer_h2 = h2};
+    struct hxc__tls_config cfg = {.trust = ts, .verify = verify, .offer_h2 = h2,
+                                  .max_version = HXC_TLS_VERSION_1_2};
     hxc_error err;
     memset(&err, 0, sizeof err);
-    struct hxc__tls *c = hxc__tls_new(&cfg, host, &err);
+    struct hxc__tls *c = hxc__tls_new(&cfg, host, NULL, 0, &err);
     if (c == NULL)
         fprintf(stderr, "hxc__tls_new failed: %s\n", err.message);
     return c;
@@ -635,10 +636,10 @@ static void test_bad_args(void)
     char longhost[300];
     memset(longhost, 'a', sizeof longhost - 1);
     longhost[sizeof longhost - 1] = '\0';
-    CHECK(hxc__tls_new(&cfg, longhost, &err) == NULL);
+    CHECK(hxc__tls_new(&cfg, longhost, NULL, 0, &err) == NULL);
     ASSERT_EQ(err.code, HXC_E_INVALID_ARGUMENT);
     ASSERT_CONTAINS(err.message, "host name too long");
-    CHECK(hxc__tls_new(&cfg, "", &err) == NULL);
+    CHECK(hxc__tls_new(&cfg, "", NULL, 0, &err) == NULL);
     ASSERT_EQ(err.code, HXC_E_INVALID_ARGUMENT);
 }
 

@@ -1,0 +1,35 @@
+/*
+ * What a client remembers about the TLS servers it talked to, per origin
+ * ("https://host:port"): that a server answered TLS 1.2 to our TLS 1.3
+ * ClientHello (so later connections go straight to TLS 1.2), and the
+ * server's TLS 1.3 session tickets (for PSK resumption). One per client:
+ * a client's SSL settings are fixed, so its tickets fit every connection
+ * it makes. Single-threaded like the rest of the core.
+ */
+#ifndef HXC_TLS_CACHE_H
+#define HXC_TLS_CACHE_H
+
+#include <stdint.h>
+
+#include "tls/tls13.h"
+
+struct hxc__tls_cache;
+
+struct hxc__tls_cache *hxc__tls_cache_new(void);
+void hxc__tls_cache_free(struct hxc__tls_cache *c);
+
+int hxc__tls_cache_tls12_only(const struct hxc__tls_cache *c, const char *origin);
+void hxc__tls_cache_set_tls12_only(struct hxc__tls_cache *c, const char *origin);
+
+/* Copies the ticket (memory permitting: a ticket that cannot be kept is
+ * simply not kept). At most HXC__TLS_CACHE_TICKETS per origin, newest kept. */
+#define HXC__TLS_CACHE_TICKETS 4
+void hxc__tls_cache_put_ticket(struct hxc__tls_cache *c, const char *origin,
+                               const struct hxc__tls13_ticket *t);
+/* Takes the newest ticket still valid at now_ms out of the cache (tickets
+ * are used once, RFC 8446 C.4). 1: *out filled (free with
+ * hxc__tls13_ticket_clear), 0: none. */
+int hxc__tls_cache_take_ticket(struct hxc__tls_cache *c, const char *origin, int64_t now_ms,
+                               struct hxc__tls13_ticket *out);
+
+#endif
