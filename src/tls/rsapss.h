@@ -31,7 +31,7 @@ enum hxc__pss_status {
     HXC_PSS_E_PARAM,        /* NULL argument or unusable hash class */
     HXC_PSS_E_KEY,          /* modulus empty, or larger than HXC_RSA_MAX_BITS bits */
     HXC_PSS_E_SIG_LENGTH,   /* 8.1.2 step 1: signature length != k */
-    HXC_PSS_E_RSA,          /* 8.1.2 step 2b: RSAVP1 failed (s >= n) */
+    HXC_PSS_E_RSA,          /* 8.1.2 step 2b: RSAVP1 failed (s >= n, or n unusable) */
     HXC_PSS_E_LEADING_BYTE, /* 8.1.2 step 2c: m does not fit in emLen octets */
     HXC_PSS_E_EM_LENGTH,    /* 9.1.2 step 3: emLen < hLen + sLen + 2 */
     HXC_PSS_E_TRAILER,      /* 9.1.2 step 4: rightmost octet is not 0xbc */

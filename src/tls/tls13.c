@@ -45,6 +45,7 @@ enum {
     EXT_SERVER_NAME = 0,
     EXT_MAX_FRAGMENT_LENGTH = 1,
     EXT_SUPPORTED_GROUPS = 10,
+    EXT_PADDING = 21,
     EXT_EC_POINT_FORMATS = 11,
     EXT_SIGNATURE_ALGORITHMS = 13,
     EXT_ALPN = 16,
@@ -407,11 +408,11 @@ static int out_reserve(struct hxc__tls13 *e, size_t more)
     return 1;
 }
 
-static void put_header(unsigned char *h, int type, size_t len)
+static void put_header(unsigned char *h, int type, size_t len, int legacy)
 {
     h[0] = (unsigned char)type;
     h[1] = 3;
-    h[2] = 3;
+    h[2] = legacy ? 1 : 3;
     h[3] = (unsigned char)(len >> 8);
     h[4] = (unsigned char)len;
 }
@@ -422,12 +423,13 @@ static void seal_at_end(struct hxc__tls13 *e, int type, size_t n)
 {
     unsigned char *h = e->obuf + e->oend;
     if (!e->wr.on) {
-        put_header(h, type, n);
+        /* 0x0301 on the first ClientHello, for old middleboxes (5.1) */
+        put_header(h, type, n, type == CT_HANDSHAKE && !e->hrr && e->st == S_WAIT_SH);
         e->oend += REC_HDR + n;
         return;
     }
     h[REC_HDR + n] = (unsigned char)type;
-    put_header(h, CT_APP, n + 1 + 16);
+    put_header(h, CT_APP, n + 1 + 16, 0);
     hxc__tls13_seal(&e->wr, h, h + REC_HDR, n + 1);
     e->oend += REC_HDR + n + 1 + 16;
 }
@@ -539,7 +541,13 @@ static int make_keyshare(struct hxc__tls13 *e, uint16_t group)
         ks->pub_len = ec->mulgen(ks->pub, ks->priv, 32, curve);
     } else {
         br_ec_private_key sk;
-        ks->priv_len = br_ec_keygen(&e->rng.vtable, ec, &sk, ks->priv, curve);
+        if (group == HXC_GROUP_SECP256R1 && e->p.fixed != NULL && e->p.fixed->p256 != NULL) {
+            memcpy(ks->priv, e->p.fixed->p256, 32);
+            ks->priv_len = 32;
+            sk = (br_ec_private_key){curve, ks->priv, 32};
+        } else {
+            ks->priv_len = br_ec_keygen(&e->rng.vtable, ec, &sk, ks->priv, curve);
+        }
         br_ec_public_key pk;
         ks->pub_len = ks->priv_len ? br_ec_compute_pub(ec, &pk, ks->pub, &sk) : 0;
     }
@@ -701,6 +709,10 @@ static int send_client_hello(struct hxc__tls13 *e)
         w_end(&w, b, 2);
         w_end(&w, a, 2);
     }
+    if (fx != NULL && fx->early_data && !e->hrr) {
+        w_u16(&w, EXT_EARLY_DATA);
+        w_u16(&w, 0);
+    }
     { /* supported_versions (4.2.1) */
         w_u16(&w, EXT_SUPPORTED_VERSIONS);
         w_u16(&w, e->p.offer_tls12 ? 5 : 3);
@@ -725,13 +737,22 @@ static int send_client_hello(struct hxc__tls13 *e)
     w_u16(&w, EXT_RECORD_SIZE_LIMIT);
     w_u16(&w, 2);
     w_u16(&w, MAX_PLAIN + 1);
-    if (fx != NULL && fx->early_data && !e->hrr) {
-        w_u16(&w, EXT_EARLY_DATA);
-        w_u16(&w, 0);
-    }
-    size_t binder_at = 0, hl = 0;
-    if (e->ticket.ticket != NULL) { /* pre_shared_key, last (4.2.11) */
+    size_t binder_at = 0, hl = 0, psk_len = 0;
+    if (e->ticket.ticket != NULL) {
         hl = hxc__tls13_hash_len(suite_by_id(e->ticket.suite)->hash);
+        psk_len = 4 + 2 + 2 + e->ticket.ticket_len + 4 + 2 + 1 + hl;
+    }
+    /* padding (RFC 7685): a ClientHello of 256 to 511 bytes is padded to
+     * 512, as BoringSSL and NSS do: some servers hang on those sizes. */
+    size_t total = w.len + psk_len;
+    if (total >= 256 && total < 512) {
+        size_t pad = 512 - total >= 4 + 1 ? 512 - total - 4 : 1;
+        w_u16(&w, EXT_PADDING);
+        w_u16(&w, (unsigned)pad);
+        for (size_t i = 0; i < pad; i++)
+            w_u8(&w, 0);
+    }
+    if (e->ticket.ticket != NULL) { /* pre_shared_key, last (4.2.11) */
         uint32_t age = (uint32_t)(now_ms(e) - e->ticket.received_ms);
         w_u16(&w, EXT_PRE_SHARED_KEY);
         size_t a = w_begin(&w, 2), ids = w_begin(&w, 2);
@@ -786,6 +807,8 @@ static void handshake_keys(struct hxc__tls13 *e, const unsigned char *dhe, size_
     log_secret(e, "CLIENT_HANDSHAKE_TRAFFIC_SECRET", e->c_hs);
     log_secret(e, "SERVER_HANDSHAKE_TRAFFIC_SECRET", e->s_hs);
     hxc__tls13_aead_set(&e->rd, e->suite, e->s_hs);
+    /* ours too: an alert from now on is protected, as the server expects */
+    hxc__tls13_aead_set(&e->wr, e->suite, e->c_hs);
     hxc__tls13_derive_secret(h, e->hs_secret, "derived", empty, derived);
     hxc__tls13_hkdf_extract(h, derived, hl, zeros, hl, e->master);
     hxc__tls13_wipe(early, sizeof early);
@@ -1066,6 +1089,11 @@ static void encrypted_extensions(struct hxc__tls13 *e, struct rd *r)
                             "the server sent an unexpected server_name extension");
             break;
         case EXT_SUPPORTED_GROUPS: /* the server's preferences: for later */
+            break;
+        case EXT_EARLY_DATA: /* only a test trace offers it (0-RTT is off) */
+            if (e->p.fixed == NULL || !e->p.fixed->early_data)
+                return fail(e, AL_UNSUPPORTED_EXTENSION,
+                            "the server accepted early data, which we did not offer");
             break;
         case EXT_RECORD_SIZE_LIMIT: { /* RFC 8449 4 */
             unsigned lim = r_u16(&d);
@@ -1371,8 +1399,7 @@ static void server_finished(struct hxc__tls13 *e, const unsigned char *msg, size
     log_secret(e, "EXPORTER_SECRET", exp);
     hxc__tls13_aead_set(&e->rd, e->suite, s_ap);
 
-    /* Our flight under the handshake keys. */
-    hxc__tls13_aead_set(&e->wr, e->suite, e->c_hs);
+    /* Our flight, under the handshake keys set at the ServerHello. */
     if (e->cert_requested)
         send_client_auth(e);
     if (failed(e))

@@ -46,6 +46,7 @@ void hxc__tls13_ticket_clear(struct hxc__tls13_ticket *t);
 struct hxc__tls13_fixed {
     const unsigned char *random;      /* 32: ClientHello.random */
     const unsigned char *x25519;      /* 32: X25519 private key */
+    const unsigned char *p256;        /* 32: P-256 private key (after a HelloRetryRequest) */
     const uint16_t *suites;
     size_t nsuites;
     const uint16_t *groups;           /* supported_groups */

@@ -202,9 +202,10 @@ static int rsa_key_from_hex(struct rsa_key *key, const struct kat_key *kk)
     unsigned char tmp[MAX_K];
     size_t len;
     memset(key, 0, sizeof *key);
-#define PART(field)                                                                   \
-    len = unhex(kk->field, tmp, sizeof tmp);                                          \
-    if (len == (size_t)-1 || !copy_part(key->field, &key->sk.field, &key->sk.field##len, tmp, len)) \
+#define PART(field)                                                                    \
+    len = unhex(kk->field, tmp, sizeof tmp);                                           \
+    if (len == (size_t)-1 ||                                                           \
+        !copy_part(key->field, &key->sk.field, &key->sk.field##len, tmp, len))         \
         return 0;
     PART(p)
     PART(q)
@@ -1408,7 +1409,7 @@ static void test_leading_byte(const char *what, const struct rsa_key *key,
                               const br_hash_class *h, size_t salt_len)
 {
     br_rsa_public pub = br_rsa_public_get_default();
-    size_t k = key->k, em_bits = key->sk.n_bitlen - 1, hlen = hlen_of(h);
+    size_t k = key->k, em_bits = key->sk.n_bitlen - 1;
     unsigned char hv[64], sig[MAX_K];
     struct em_spec s;
 
@@ -1426,7 +1427,6 @@ static void test_leading_byte(const char *what, const struct rsa_key *key,
     CHECK_STATUS(hxc__rsa_pss_verify_status(pub, &key->pk, h, salt_len, hv, sig, k),
                  HXC_PSS_E_LEADING_BYTE);
     CHECK(hxc__rsa_pss_verify(pub, &key->pk, h, salt_len, hv, sig, k) == 0);
-    (void)hlen;
 }
 
 /* emLen < hLen + sLen + 2: SHA-512 with a 64-byte salt needs emLen >= 130. */
