@@ -806,6 +806,10 @@ static const char *alert_hint(const struct hxc__tls *t, int a)
     if (a == BR_ALERT_PROTOCOL_VERSION && !t->hs_done && t->t13 == NULL &&
         max_version(t->cfg) < HXC_TLS_VERSION_1_3)
         return "; the server may require TLS 1.3, which --tls-max 1.2 rules out";
+    if (a == BR_ALERT_PROTOCOL_VERSION && !t->hs_done && t->t13 != NULL &&
+        min_version(t->cfg) >= HXC_TLS_VERSION_1_3)
+        return "; the server supports TLS 1.2 only (or older), and TLS 1.3 is required "
+               "(--tlsv1.3)";
     if (a == 86 /* inappropriate_fallback */ && t->fallback)
         return "; the server speaks a newer TLS version than the one we fell back to: "
                "something on the path had made its earlier answer look like TLS 1.2";

@@ -61,8 +61,8 @@ struct hxc__tls13_fixed {
 
 struct hxc__tls13_params {
     const char *host;                 /* for messages */
-    const char *sni;                  /* NULL: no server_name (IP literal) */
-    const char *const *alpn;          /* offered protocols, in order */
+    const char *sni;                  /* copied; NULL: no server_name (IP literal) */
+    const char *const *alpn;          /* offered protocols, in order (linked: static) */
     size_t nalpn;
     const br_x509_class **x509;       /* the certificate policy (linked) */
     const struct hxc__client_cert *client_cert; /* linked; NULL: none */
