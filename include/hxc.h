@@ -230,6 +230,9 @@ typedef struct hxc_ssl_options {
     /* TLS 1.3: rotate our sending keys (KeyUpdate) after this many bytes;
      * 0: every 16 GiB. */
     uint64_t tls13_key_update_bytes;
+    /* 1: no session resumption (TLS 1.3 tickets are neither kept nor
+     * offered; curl's --no-sessionid). Default 0: resume per origin. */
+    int no_session_resumption;
 } hxc_ssl_options;
 
 #define HXC_TLS_1_2 0x0303

@@ -18,7 +18,7 @@ enum opt_id {
     OPT_CACERT, OPT_INSECURE, OPT_HTTP1_1, OPT_HTTP2, OPT_RESOLVE, OPT_FAIL,
     OPT_VERSION, OPT_HELP, OPT_URL, OPT_CAPATH, OPT_CA_NATIVE, OPT_NO_TRUST_ENV,
     OPT_CERT, OPT_KEY, OPT_PASS, OPT_KEYLOG, OPT_H2_PRIOR, OPT_CONNECT_TO,
-    OPT_TLSV1_2, OPT_TLSV1_3, OPT_TLS_MAX, OPT_TLS_KEY_UPDATE,
+    OPT_TLSV1_2, OPT_TLSV1_3, OPT_TLS_MAX, OPT_TLS_KEY_UPDATE, OPT_NO_SESSIONID,
     OPT_REMOTE_NAME, OPT_OUTPUT_DIR, OPT_PARALLEL, OPT_PARALLEL_MAX
 };
 
@@ -66,6 +66,7 @@ static const struct opt_def opt_defs[] = {
     {0, "tlsv1.3", 0, OPT_TLSV1_3},
     {0, "tls-max", 1, OPT_TLS_MAX},
     {0, "tls13-key-update", 1, OPT_TLS_KEY_UPDATE},
+    {0, "no-sessionid", 0, OPT_NO_SESSIONID},
     {0, "http2-prior-knowledge", 0, OPT_H2_PRIOR},
     {0, "connect-to", 1, OPT_CONNECT_TO},
     {'O', "remote-name", 0, OPT_REMOTE_NAME},
@@ -150,6 +151,8 @@ void hxc__cli_print_help(void)
           "      --tls-max VERSION     at most TLS VERSION (1.2 or 1.3)\n"
           "      --tls13-key-update N  TLS 1.3: new sending keys (KeyUpdate) after every N\n"
           "                            bytes sent (default 16 GiB)\n"
+          "      --no-sessionid        no TLS session resumption (tickets are neither kept\n"
+          "                            nor offered)\n"
           "      --no-trust-env        ignore SSL_CERT_FILE, SSL_CERT_DIR and SSLKEYLOGFILE\n"
           "                            (read by default: the first two replace the\n"
           "                            embedded roots when no CA option is given)\n"
@@ -653,6 +656,7 @@ static int apply(struct cli_opts *opts, const struct opt_def *d, const char *nam
     case OPT_PASS: return set_pass(opts, arg);
     case OPT_KEYLOG: opts->keylog = arg; return CLI_EXIT_OK;
     case OPT_TLSV1_2: opts->tls_min = HXC_TLS_1_2; return CLI_EXIT_OK;
+    case OPT_NO_SESSIONID: opts->no_sessionid = 1; return CLI_EXIT_OK;
     case OPT_TLSV1_3: opts->tls_min = HXC_TLS_1_3; return CLI_EXIT_OK;
     case OPT_TLS_MAX:
         if (strcmp(arg, "1.2") == 0)

@@ -76,6 +76,7 @@ struct cli_opts {
     const char *keylog;   /* --keylog FILE */
     int tls_min, tls_max; /* --tlsv1.2 / --tlsv1.3, --tls-max (HXC_TLS_1_*; 0: default) */
     uint64_t tls_key_update; /* --tls13-key-update N */
+    int no_sessionid;        /* --no-sessionid */
     int h2_prior_knowledge; /* --http2-prior-knowledge */
     int include_head;     /* -i */
     int head_only;        /* -I */

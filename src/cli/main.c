@@ -145,6 +145,7 @@ static void fill_client_options(const struct cli_opts *opts, hxc_client_options 
     co->ssl.min_tls_version = opts->tls_min;
     co->ssl.max_tls_version = opts->tls_max;
     co->ssl.tls13_key_update_bytes = opts->tls_key_update;
+    co->ssl.no_session_resumption = opts->no_sessionid;
     co->ssl.trust_env = opts->no_trust_env ? HXC_TRUST_ENV_OFF : HXC_TRUST_ENV_ON;
     co->ssl.http_version = opts->http_version;
     co->http_version = opts->http_version;

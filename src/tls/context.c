@@ -56,6 +56,7 @@ void hxc__ssl_context_tls_config(const hxc_ssl_context *c, hxc_http_version_pref
     out->min_version = c->min_version;
     out->max_version = c->max_version;
     out->key_update_bytes = c->key_update_bytes;
+    out->no_resume = c->no_resume;
 }
 
 static hxc_status check_mutable(const hxc_ssl_context *c, hxc_error *err)
@@ -248,6 +249,7 @@ static hxc_status configure(hxc_ssl_context *c, const hxc_ssl_options *o, hxc_er
     c->verify = !o->insecure;
     c->http_version = o->http_version;
     c->key_update_bytes = o->tls13_key_update_bytes;
+    c->no_resume = o->no_session_resumption;
     if (o->min_tls_version || o->max_tls_version)
         st = hxc_ssl_context_set_tls_versions(c, o->min_tls_version, o->max_tls_version, err);
     if (st != HXC_OK)

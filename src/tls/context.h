@@ -18,6 +18,7 @@ struct hxc_ssl_context {
     char *keylog_path;
     int min_version, max_version; /* 0: defaults */
     uint64_t key_update_bytes;
+    int no_resume;
     struct hxc__client_cert *client_cert;
     char description[128]; /* where the roots came from, for -v */
 };

@@ -103,7 +103,7 @@ static void setup_engine(struct hxc__tls *t)
     size_t n = sizeof suites / sizeof suites[0];
     memcpy(list, suites, sizeof suites);
     if (t->fallback)
-        list[n++] = 0x5600;
+        list[n++] = BR_TLS_FALLBACK_SCSV; /* last, as bearssl_ssl.h asks */
     br_ssl_engine_set_suites(eng, list, n);
     /* Handshake transcript, ServerKeyExchange signatures, PRF. SHA-1 is
      * left out: with TLS 1.2 and these suites nothing needs it, and without
@@ -339,7 +339,8 @@ static void on_secret13(void *user, const char *label, const unsigned char *rand
 static void on_ticket13(void *user, const struct hxc__tls13_ticket *tk)
 {
     struct hxc__tls *t = user;
-    hxc__tls_cache_put_ticket(t->cfg->cache, t->origin, tk);
+    if (!t->cfg->no_resume)
+        hxc__tls_cache_put_ticket(t->cfg->cache, t->origin, tk);
 }
 
 static int max_version(const struct hxc__tls_config *cfg)
@@ -360,7 +361,8 @@ static hxc_status start_tls13(struct hxc__tls *t, const struct hxc__tls_config *
     static const char *const alpn_h2[] = {"h2", "http/1.1"};
     static const char *const alpn_h1[] = {"http/1.1"};
     struct hxc__tls13_ticket ticket;
-    int have_ticket = hxc__tls_cache_take_ticket(cfg->cache, t->origin, hxc__now_ms(), &ticket);
+    int have_ticket = !cfg->no_resume && hxc__tls_cache_take_ticket(cfg->cache, t->origin,
+                                                                    hxc__now_ms(), &ticket);
     struct hxc__tls13_params p = {
         .host = t->host,
         .sni = sni_name(t->host, sni, sizeof sni),

@@ -31,6 +31,7 @@ struct hxc__tls_config {
     int min_version, max_version;         /* HXC_TLS_VERSION_*; 0: 1.2 and 1.3 */
     uint64_t key_update_bytes;            /* TLS 1.3: send KeyUpdate after this much
                                              data (0: the engine's default) */
+    int no_resume;                        /* keep and offer no session tickets */
     struct hxc__tls_cache *cache;         /* the client's (mutable); NULL: none */
 };
 

@@ -1714,9 +1714,13 @@ static int record(struct hxc__tls13 *e, unsigned char *rec, size_t len)
                  "the server sent a record of %zu bytes of plaintext (at most 16384)", len);
             return 0;
         }
-    } else if (type == CT_APP || (type == CT_HANDSHAKE && e->rd.on)) {
+    } else if (type == CT_APP || (type == CT_HANDSHAKE && e->rd.on) ||
+               (type == CT_ALERT && e->connected)) {
+        /* An unprotected alert during the handshake still says why it failed;
+         * after it, anyone on the path could forge one (a close_notify would
+         * cut a response short, undetected). */
         fail(e, AL_UNEXPECTED_MESSAGE, "the server sent an unprotected %s record",
-             type == CT_APP ? "application data" : "handshake");
+             type == CT_APP ? "application data" : type == CT_ALERT ? "alert" : "handshake");
         return 0;
     }
     switch (type) {

@@ -511,3 +511,167 @@ def run_tests(tests):
     print("%d passed, %d failed" % (passed, failed))
     _cleanup()
     sys.exit(1 if failed else 0)
+
+
+# ------------------------------------------------------- TLS 1.3 helpers
+# For test_tls13.py and test_tls13_hostile.py: certificates on other curves,
+# tests/servers/tls13_server.py (which needs python3-cryptography), servers
+# driven through their stdin, and hxc's "-v" TLS lines.
+
+def debian_python():
+    """The Python that runs tests/servers/tls13_server.py: Debian's
+    /usr/bin/python3 (it has the python3-cryptography package; the python3
+    on PATH may be a pyenv build without it), else this interpreter."""
+    for candidate in ("/usr/bin/python3", sys.executable):
+        if candidate and os.path.exists(candidate):
+            probe = subprocess.run([candidate, "-c", "import cryptography"],
+                                   capture_output=True)
+            if probe.returncode == 0:
+                return candidate
+    fail("no python3 with the 'cryptography' module (Debian package python3-cryptography) "
+         "for tests/servers/tls13_server.py")
+
+
+def issue_ec(pki, name, curve="P-384", cn="localhost", sans=DEFAULT_SANS, days=30,
+             eku="serverAuth", md="sha384"):
+    """Like Pki.issue, with an EC key on another curve (P-384, P-521):
+    a Leaf signed by pki's CA with digest md."""
+    key = os.path.join(pki.dir, name + ".key")
+    csr = os.path.join(pki.dir, name + ".csr")
+    cert = os.path.join(pki.dir, name + ".pem")
+    ext = os.path.join(pki.dir, name + ".ext")
+    openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:" + curve,
+             "-out", key], pki.dir)
+    lines = ["basicConstraints=critical,CA:FALSE", "keyUsage=critical,digitalSignature",
+             "subjectKeyIdentifier=hash", "authorityKeyIdentifier=keyid"]
+    if eku:
+        lines.append("extendedKeyUsage=" + eku)
+    if sans:
+        lines.append("subjectAltName=" + ",".join(sans))
+    with open(ext, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    openssl(["req", "-new", "-key", key, "-subj", "/CN=" + cn, "-out", csr], pki.dir)
+    pki._serial += 1
+    with open(os.path.join(pki.dir, "serial"), "w") as f:
+        f.write("%X\n" % pki._serial)
+    now = int(time.time())
+    openssl(["ca", "-batch", "-notext", "-config", "ca.cnf", "-cert", pki.ca_cert,
+             "-keyfile", pki.ca_key, "-in", csr, "-out", cert, "-extfile", ext, "-md", md,
+             "-startdate", _utc(now - 3600), "-enddate", _utc(now + days * 86400)], pki.dir)
+    chain = os.path.join(pki.dir, name + "-chain.pem")
+    with open(chain, "w") as out:
+        for p in (cert, pki.ca_cert):
+            with open(p) as f:
+                out.write(f.read())
+    return Leaf(cert, key, chain)
+
+
+def tls13_server(leaf, mode="ok", host="127.0.0.1", timeout=None, extra=()):
+    """tests/servers/tls13_server.py (scripted TLS 1.3 server) in `mode`,
+    serving leaf's chain; ready on its "PORT <n>" line. Its log has one
+    "CONN ..." line per finished connection (see conn_lines())."""
+    argv = [debian_python(), os.path.join(SERVERS_DIR, "tls13_server.py"), "--host", host,
+            "--port", "0", "--cert", leaf.chain or leaf.cert, "--key", leaf.key,
+            "--mode", mode]
+    if timeout is not None:
+        argv += ["--timeout", str(timeout)]
+    return Server(argv + list(extra), "tls13_server-" + mode, host=host, ready_line="PORT")
+
+
+def conn_lines(srv):
+    """The "CONN ..." lines of a tls13_server log, in order."""
+    return [l for l in srv.log().splitlines() if l.startswith("CONN ")]
+
+
+def wait_conn_lines(srv, count, timeout=10.0):
+    """Polls until the server logged `count` CONN lines (they come when a
+    connection ends); returns them, fails with the log if they do not come."""
+    deadline = time.monotonic() + timeout
+    while True:
+        lines = conn_lines(srv)
+        if len(lines) >= count or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    if len(lines) < count:
+        fail("%s logged %d CONN line(s) within %.0f s, expected %d; log:\n%s"
+             % (srv.name, len(lines), timeout, count, srv.log()))
+    return lines
+
+
+def conn_fields(line):
+    """A CONN line as (fields dict, set of tokens)."""
+    fields, tokens = {}, set()
+    for part in line.split()[2:]:
+        if "=" in part:
+            k, v = part.split("=", 1)
+            fields[k] = v
+        else:
+            tokens.add(part)
+    return fields, tokens
+
+
+def tls_done_lines(res):
+    """hxc -v's "* TLS handshake done: ..." lines, one per connection."""
+    return [l for l in res.err.splitlines() if l.startswith("* TLS handshake done:")]
+
+
+def expect_no_crash(res, what=""):
+    """hxc ended by itself (no signal) and no sanitizer reported anything."""
+    for marker in ("AddressSanitizer", "LeakSanitizer", "UndefinedBehaviorSanitizer",
+                   "runtime error:"):
+        if marker in res.err:
+            fail("sanitizer report (%s)%s\n%s" % (marker, " (" + what + ")" if what else "",
+                                                   res.describe()))
+    if int(res.rc) < 0 or int(res.rc) >= 128:
+        fail("hxc died from a signal%s\n%s" % (" (" + what + ")" if what else "",
+                                               res.describe()))
+
+
+class StdinServer(Server):
+    """A Server whose stdin is a pipe the test writes to (openssl s_server's
+    interactive commands: "K\\n" KeyUpdate, ...). stdout+stderr go to the log."""
+
+    def start(self):
+        logdir = tempdir("hxc-srv-")
+        self.log_path = os.path.join(logdir, self.name + ".log")
+        log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=log,
+                                     stderr=subprocess.STDOUT, cwd=self.cwd,
+                                     start_new_session=True)
+        log.close()
+        _live.append(self)
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                self.stop()
+                raise RuntimeError("%s exited with %s before it was ready; log:\n%s"
+                                   % (self.name, self.proc.returncode, self.log()))
+            if self._ready():
+                return self
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("%s not ready after %.0f s; log:\n%s"
+                           % (self.name, self.timeout, self.log()))
+
+    def write(self, data):
+        self.proc.stdin.write(data if isinstance(data, bytes) else data.encode())
+        self.proc.stdin.flush()
+
+    def wait_log(self, needle, timeout=10.0, start=0):
+        """Polls the log for needle (after offset start); returns the offset
+        just past it, or None after timeout."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            i = self.log().find(needle, start)
+            if i >= 0:
+                return i + len(needle)
+            time.sleep(0.02)
+        return None
+
+    def stop(self):
+        if self.proc is not None and self.proc.stdin is not None:
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                pass
+        Server.stop(self)

@@ -14,7 +14,7 @@
 // and the server logs the same object as "REQ <json>" on stdout.
 //
 // --trace 1: OpenSSL's protocol trace of every connection on stderr
-// (tlsSocket.enableTrace()), so that a test can count the KeyUpdate
+// (the enableTrace option), so that a test can count the KeyUpdate
 // messages the client sent ("Received Record ... KeyUpdate").
 'use strict';
 
@@ -35,11 +35,8 @@ const server = http2.createSecureServer({
   minVersion: 'TLSv1.3',
   maxVersion: 'TLSv1.3',
   allowHTTP1: true,
+  enableTrace: o.trace === '1',
 });
-
-if (o.trace === '1') {
-  server.on('secureConnection', (sock) => sock.enableTrace());
-}
 
 server.on('request', (req, res) => {
   const tlsSock = req.httpVersion === '2.0' ? req.stream.session.socket : req.socket;

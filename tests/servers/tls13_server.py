@@ -84,10 +84,13 @@ ends (after the client closed, or after --timeout), e.g.
   CONN ok n=1 sni=localhost suite=1301 group=x25519 alpn=http/1.1 sig=0403 req=GET:/
        FULL client-close_notify result=ok          (one line, wrapped here)
   CONN bad-finished n=1 ... fault=server-finished-flipped result=client-alert:decrypt_error
-Fields: n (connection number), sni, suite, group, hrr_group, alpn, sig,
+Fields: n (connection number), sni, hello (tls13: the first ClientHello
+lists TLS 1.3 in supported_versions; tls12: it does not, a fallback),
+suite, group, hrr_group, alpn, sig,
 psk_identity + ticket_age (resumption), tickets_sent, req, fault,
 client_keyupdates, reason (why the server sent an alert).
 Tokens: FULL / RESUMED (handshake completed: full, or PSK resumption), HRR,
+TLS_FALLBACK_SCSV (the ClientHello carries cipher suite 0x5600, RFC 7507),
 KEYUPDATE-ANSWERED (keyupdate: the client's KeyUpdate came; it may come after
 the response: a client may defer it until it writes again, as OpenSSL does;
 no-keyupdate-before-response says so), client-requested-keyupdate,
@@ -368,6 +371,7 @@ SUITES = {
     0x1303: CipherSuite(0x1303, "TLS_CHACHA20_POLY1305_SHA256", ChaCha20Poly1305, 32, "sha256"),
 }
 TLS_AES_128_CCM_SHA256 = 0x1304
+TLS_FALLBACK_SCSV = 0x5600     # RFC 7507
 
 
 def hkdf_extract(hash_name, salt, ikm):
@@ -1236,6 +1240,9 @@ class Session:
         self.sock.settimeout(self.cfg.timeout)
         ch = self.read_client_hello()
         self.log.set("sni", ch.sni or "-")
+        self.log.set("hello", "tls13" if TLS13 in ch.versions else "tls12")
+        if TLS_FALLBACK_SCSV in ch.suites:
+            self.log.token("TLS_FALLBACK_SCSV")
         if self.mode in ("downgrade-tls12", "tls12-no-sentinel"):
             self.send_tls12_server_hello(ch, sentinel=self.mode == "downgrade-tls12")
             self.wait_for_close()
@@ -1491,7 +1498,8 @@ class Session:
                 self.send_key_update(False)
 
     def read_app(self):
-        """The next application data; None when the client sent close_notify."""
+        """The next application data; None when the client sent close_notify;
+        b"" when the KeyUpdate the server was waiting for just came."""
         while True:
             ctype, content, protected = self.rl.read_record()
             if ctype == CT_APPLICATION_DATA:
@@ -1499,7 +1507,10 @@ class Session:
                     return content
             elif ctype == CT_HANDSHAKE:
                 self.rl.hs_buf += content
+                was_awaiting = self.awaiting_client_key_update
                 self.handle_post_handshake()
+                if was_awaiting and not self.awaiting_client_key_update:
+                    return b""      # the awaited KeyUpdate came: let the waiter go on
             elif ctype == CT_ALERT:
                 if len(content) == 2 and content[1] == ALERT["close_notify"]:
                     self.log.token("client-close_notify")
