@@ -239,7 +239,9 @@ static hxc_status become_ready(struct hxc__conn *c, hxc_error *err)
             dbg(c, HXC_DEBUG_INFO, " start date: %s", s->not_before);
             dbg(c, HXC_DEBUG_INFO, " expire date: %s", s->not_after);
             dbg(c, HXC_DEBUG_INFO, " verification: %s",
-                c->tlscfg->verify ? "OK" : "skipped (--insecure)");
+                !c->tlscfg->verify        ? "skipped (--insecure)"
+                : hxc__tls_resumed(c->tls) ? "OK (when the resumed session was established)"
+                                           : "OK");
         }
     }
     if (strcmp(alpn, "h2") == 0 || (c->tls == NULL && c->h2_prior_knowledge)) {

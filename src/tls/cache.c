@@ -9,6 +9,8 @@
 struct origin {
     struct origin *next;
     int tls12_only;
+    int have_summary;
+    struct hxc__cert_summary summary;
     size_t nticket;
     struct hxc__tls13_ticket tickets[HXC__TLS_CACHE_TICKETS]; /* oldest first */
     char name[];
@@ -105,6 +107,26 @@ void hxc__tls_cache_put_ticket(struct hxc__tls_cache *c, const char *origin,
     o->tickets[o->nticket] = *t;
     o->tickets[o->nticket].ticket = copy;
     o->nticket++;
+}
+
+void hxc__tls_cache_put_summary(struct hxc__tls_cache *c, const char *origin,
+                                const struct hxc__cert_summary *s)
+{
+    struct origin *o = get(c, origin);
+    if (o != NULL) {
+        o->summary = *s;
+        o->have_summary = 1;
+    }
+}
+
+int hxc__tls_cache_get_summary(const struct hxc__tls_cache *c, const char *origin,
+                               struct hxc__cert_summary *out)
+{
+    const struct origin *o = find(c, origin);
+    if (o == NULL || !o->have_summary)
+        return 0;
+    *out = o->summary;
+    return 1;
 }
 
 int hxc__tls_cache_take_ticket(struct hxc__tls_cache *c, const char *origin, int64_t now_ms,

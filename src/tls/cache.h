@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "tls/tls13.h"
+#include "tls/x509.h"
 
 struct hxc__tls_cache;
 
@@ -31,5 +32,12 @@ void hxc__tls_cache_put_ticket(struct hxc__tls_cache *c, const char *origin,
  * hxc__tls13_ticket_clear), 0: none. */
 int hxc__tls_cache_take_ticket(struct hxc__tls_cache *c, const char *origin, int64_t now_ms,
                                struct hxc__tls13_ticket *out);
+
+/* The server certificate's details from the last full handshake with the
+ * origin, for connections that resume (they see no certificate). */
+void hxc__tls_cache_put_summary(struct hxc__tls_cache *c, const char *origin,
+                                const struct hxc__cert_summary *s);
+int hxc__tls_cache_get_summary(const struct hxc__tls_cache *c, const char *origin,
+                               struct hxc__cert_summary *out);
 
 #endif

@@ -477,7 +477,15 @@ static void check_downgrade(struct hxc__tls *t)
 static unsigned refresh(struct hxc__tls *t)
 {
     if (t->t13 != NULL) {
-        t->hs_done = hxc__tls13_handshake_done(t->t13);
+        if (!t->hs_done && hxc__tls13_handshake_done(t->t13)) {
+            t->hs_done = 1;
+            /* a resumed session sees no certificate: show the one it was
+             * verified with; a full handshake leaves its own for the next */
+            if (hxc__tls13_resumed(t->t13))
+                hxc__tls_cache_get_summary(t->cfg->cache, t->origin, &t->x509.summary);
+            else
+                hxc__tls_cache_put_summary(t->cfg->cache, t->origin, &t->x509.summary);
+        }
         return 0;
     }
     unsigned st = br_ssl_engine_current_state(&t->cc.eng);
@@ -1000,6 +1008,11 @@ const struct hxc__cert_summary *hxc__tls_peer_summary(struct hxc__tls *t)
 int hxc__tls_keylog_errno(const struct hxc__tls *t)
 {
     return t->keylog_errno;
+}
+
+int hxc__tls_resumed(const struct hxc__tls *t)
+{
+    return t->t13 != NULL && hxc__tls13_resumed(t->t13);
 }
 
 void hxc__tls_describe(struct hxc__tls *t, char *buf, size_t cap)

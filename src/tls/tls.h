@@ -101,6 +101,9 @@ const struct hxc__cert_summary *hxc__tls_peer_summary(struct hxc__tls *t);
 /* 0, or the errno of the last failure to append to the key log (the
  * connection goes on regardless; for -v). */
 int hxc__tls_keylog_errno(const struct hxc__tls *t);
+/* The session was resumed (TLS 1.3 PSK): no certificate was sent; the
+ * peer summary is the one of the full handshake that issued the ticket. */
+int hxc__tls_resumed(const struct hxc__tls *t);
 /* For -v: "key exchange x25519, full handshake", "... session resumed (PSK)". */
 void hxc__tls_describe(struct hxc__tls *t, char *buf, size_t cap);
 /* "handshake_failure" for 40: every IANA TLS alert by name. */
