@@ -14,6 +14,11 @@
  *       the context is immutable afterwards; freed before the clients.
  *   ssl_clients certmem URL CA.pem CERT KEY [PASSWORD]
  *       client certificate and key given as in-memory buffers.
+ *   ssl_clients versions URL13 URL12 CA.pem
+ *       TLS versions: URL13 allows TLS 1.2 and 1.3, URL12 only TLS 1.2.
+ *       Default, min 1.3, max 1.2 (options) and a context with
+ *       hxc_ssl_context_set_tls_versions; the lines end with the version;
+ *       invalid ranges are refused with HXC_E_CONFIG.
  */
 #include <hxc.h>
 #include <stdio.h>
@@ -56,7 +61,8 @@ static int fetch(hxc_client *c, const char *label, const char *url)
         return 1;
     }
     const hxc_tls_info *tls = hxc_response_tls(resp);
-    printf("%s OK %d %s\n", label, hxc_response_status(resp), tls ? tls->alpn : "-");
+    printf("%s OK %d %s %s\n", label, hxc_response_status(resp), tls ? tls->alpn : "-",
+           tls ? tls->version : "-");
     hxc_response_free(resp);
     return 0;
 }
@@ -219,8 +225,57 @@ static int certmem(const char *url, const char *ca, const char *cert, const char
     return 0;
 }
 
+static void fetch_with_versions(const char *label, const char *url, const char *ca, int min,
+                                int max)
+{
+    hxc_client_options o;
+    base_options(&o);
+    o.ssl.cafile = ca;
+    o.ssl.min_tls_version = min;
+    o.ssl.max_tls_version = max;
+    hxc_client *c = client_with(&o);
+    fetch(c, label, url);
+    hxc_client_free(c);
+}
+
+static int versions(const char *url13, const char *url12, const char *ca)
+{
+    fetch_with_versions("default-13", url13, ca, 0, 0);
+    fetch_with_versions("default-12", url12, ca, 0, 0);
+    fetch_with_versions("min13-12", url12, ca, HXC_TLS_1_3, 0);
+    fetch_with_versions("max12-13", url13, ca, 0, HXC_TLS_1_2);
+
+    hxc_error err;
+    hxc_ssl_context *ctx = hxc_ssl_context_new(&err);
+    if (hxc_ssl_context_set_tls_versions(ctx, HXC_TLS_1_3, HXC_TLS_1_2, &err) == HXC_OK)
+        printf("inverted ERROR accepted\n");
+    else
+        printf("inverted OK %s %s\n", hxc_status_name(err.code), err.message);
+    if (hxc_ssl_context_set_tls_versions(ctx, 0x0302, 0, &err) == HXC_OK)
+        printf("tls11 ERROR accepted\n");
+    else
+        printf("tls11 OK %s %s\n", hxc_status_name(err.code), err.message);
+    if (hxc_ssl_context_load_verify_locations(ctx, ca, NULL, NULL, 0, &err) != HXC_OK ||
+        hxc_ssl_context_set_tls_versions(ctx, HXC_TLS_1_3, HXC_TLS_1_3, &err) != HXC_OK) {
+        printf("context ERROR %s %s\n", hxc_status_name(err.code), err.message);
+        hxc_ssl_context_free(ctx);
+        return 1;
+    }
+    hxc_client_options o;
+    base_options(&o);
+    o.ssl_context = ctx;
+    hxc_client *c = client_with(&o);
+    hxc_ssl_context_free(ctx);
+    fetch(c, "ctx13-13", url13);
+    fetch(c, "ctx13-12", url12);
+    hxc_client_free(c);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 5 && strcmp(argv[1], "versions") == 0)
+        return versions(argv[2], argv[3], argv[4]);
     if (argc >= 4 && strcmp(argv[1], "isolation") == 0)
         return isolation(argv[2], argv[3]);
     if (argc >= 4 && strcmp(argv[1], "cadata") == 0)

@@ -6,7 +6,8 @@ tests/integration/ssl_clients.c:
 - CA data from memory (PEM and DER) works; an empty context does not;
 - one SSL context (CA + client certificate) shared by two clients against
   `openssl s_server -Verify`, immutable once used, freed before the clients;
-- client certificate and encrypted key given as in-memory buffers."""
+- client certificate and encrypted key given as in-memory buffers;
+- TLS versions through the options and hxc_ssl_context_set_tls_versions."""
 
 import os
 import subprocess
@@ -88,7 +89,27 @@ def test_in_memory_client_certificate():
         h.expect_rc(res, 35)
 
 
+def test_tls_versions():
+    with h.s_server(server_leaf, alpn=None, extra=["-www", "-tls1_2"]) as tls12:
+        out, p = drive("versions", h2srv.url("/hello.txt"), tls12.url("/"), server_pki.ca_cert)
+    got = p.stdout + p.stderr
+    h.check(out.get("default-13", "").endswith(" TLSv1.3"), "default: TLS 1.3\n" + got)
+    h.check(out.get("default-12", "").endswith(" TLSv1.2"),
+            "default against a TLS 1.2 server: TLS 1.2\n" + got)
+    h.check(out.get("min13-12", "").startswith("min13-12 ERROR HXC_E_TLS_ALERT")
+            and "TLS 1.3 is required" in out.get("min13-12", ""),
+            "min_tls_version 1.3 against a TLS 1.2 server\n" + got)
+    h.check(out.get("max12-13", "").endswith(" TLSv1.2"), "max_tls_version 1.2\n" + got)
+    h.check(out.get("inverted", "").startswith("inverted OK HXC_E_CONFIG")
+            and "above the maximum" in out.get("inverted", ""), got)
+    h.check(out.get("tls11", "").startswith("tls11 OK HXC_E_CONFIG")
+            and "unsupported TLS version 0x0302" in out.get("tls11", ""), got)
+    h.check(out.get("ctx13-13", "").endswith(" TLSv1.3"), got)
+    h.check(out.get("ctx13-12", "").startswith("ctx13-12 ERROR"), got)
+
+
 h.run_tests([
+    test_tls_versions,
     test_pool_isolated_by_ssl_settings,
     test_cadata_pem_and_der,
     test_shared_context_with_client_certificate,
