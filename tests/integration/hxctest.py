@@ -221,6 +221,8 @@ class Server:
     """A server process. Ready when `ready_line` appears in its log (the port
     may be read from it: "READY <port>"), or when host:port accepts TCP."""
 
+    stdin = subprocess.DEVNULL  # StdinServer: a pipe
+
     def __init__(self, argv, name, host="127.0.0.1", port=None, ready_line=None, cwd=None,
                  timeout=15.0):
         self.argv = argv
@@ -237,7 +239,7 @@ class Server:
         logdir = tempdir("hxc-srv-")
         self.log_path = os.path.join(logdir, self.name + ".log")
         log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL, stdout=log,
+        self.proc = subprocess.Popen(self.argv, stdin=self.stdin, stdout=log,
                                      stderr=subprocess.STDOUT, cwd=self.cwd,
                                      start_new_session=True)
         log.close()
@@ -631,27 +633,7 @@ class StdinServer(Server):
     """A Server whose stdin is a pipe the test writes to (openssl s_server's
     interactive commands: "K\\n" KeyUpdate, ...). stdout+stderr go to the log."""
 
-    def start(self):
-        logdir = tempdir("hxc-srv-")
-        self.log_path = os.path.join(logdir, self.name + ".log")
-        log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=log,
-                                     stderr=subprocess.STDOUT, cwd=self.cwd,
-                                     start_new_session=True)
-        log.close()
-        _live.append(self)
-        deadline = time.monotonic() + self.timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                self.stop()
-                raise RuntimeError("%s exited with %s before it was ready; log:\n%s"
-                                   % (self.name, self.proc.returncode, self.log()))
-            if self._ready():
-                return self
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError("%s not ready after %.0f s; log:\n%s"
-                           % (self.name, self.timeout, self.log()))
+    stdin = subprocess.PIPE
 
     def write(self, data):
         self.proc.stdin.write(data if isinstance(data, bytes) else data.encode())
