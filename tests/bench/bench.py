@@ -261,7 +261,40 @@ def tail(path, n=600):
     return data[-n:].decode("utf-8", "replace").strip()
 
 
-class Nghttpd:
+class ServerProcess:
+    """A server started by the bench: self.proc, self.name, self.log."""
+
+    def wait_port(self, port, deadline):
+        """Until 127.0.0.1:port accepts a connection; SetupError when the
+        process exits first or the deadline (time.monotonic) passes."""
+        while True:
+            if self.proc.poll() is not None:
+                raise SetupError("%s exited early (status %d): %s"
+                                 % (self.name, self.proc.returncode, tail(self.log)))
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    return
+            except OSError:
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise SetupError("%s did not accept connections on port %d within 10 s"
+                                     % (self.name, port))
+                time.sleep(0.05)
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+class Nghttpd(ServerProcess):
     """One nghttpd (TLS, HTTP/2, one worker) on a free port. env: extra
     environment variables (the ChaCha20 server's LD_PRELOAD, see below)."""
 
@@ -275,37 +308,11 @@ class Nghttpd:
             self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL,
                                          stdout=out, stderr=subprocess.STDOUT,
                                          env=dict(os.environ, **self.env))
-        self._wait_ready()
+        self.wait_port(self.port, time.monotonic() + 10)
 
     def command(self):
         return " ".join(["%s=%s" % kv for kv in sorted(self.env.items())] + self.argv)
 
-    def _wait_ready(self):
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise SetupError("%s exited early (status %d): %s"
-                                 % (self.name, self.proc.returncode, tail(self.log)))
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        self.stop()
-        raise SetupError("%s did not accept connections on port %d within 10 s"
-                         % (self.name, self.port))
-
-    def alive(self):
-        return self.proc.poll() is None
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
 
 
 # nghttpd 1.52 has no option to choose its cipher suites: it sets its own TLS
@@ -832,7 +839,7 @@ def nginx_log_check(lines, n, version, reused_ok, size):
         % (n, version, "/".join(suites), reused), reused
 
 
-class Nginx:
+class Nginx(ServerProcess):
     """One nginx (one worker) with two server blocks on free ports: h2 (TLS,
     HTTP/2) and h1 (TLS, HTTP/1.1, keepalive_timeout 0, access log)."""
 
@@ -871,34 +878,11 @@ class Nginx:
                                          stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 10
         for port in (self.h2, self.h1):
-            while True:
-                if self.proc.poll() is not None:
-                    raise SetupError("nginx exited early (status %d): %s"
-                                     % (self.proc.returncode, tail(self.log)))
-                try:
-                    with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                        break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        self.stop()
-                        raise SetupError("nginx did not accept connections on port %d "
-                                         "within 10 s" % port)
-                    time.sleep(0.05)
+            self.wait_port(port, deadline)
 
     def command(self):
         return " ".join(self.argv)
 
-    def alive(self):
-        return self.proc.poll() is None
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
 
 
 # No --no-turbo-fast-api-calls: the host's worker turns V8's fast API calls

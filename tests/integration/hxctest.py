@@ -113,15 +113,16 @@ def openssl(args, cwd):
 
 
 def _genkey(path, key_type, cwd):
-    if key_type == "ec":
-        openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
+    if key_type == "ec" or key_type.startswith("ec-"):
+        curve = key_type[3:] or "P-256"
+        openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:" + curve,
                  "-out", path], cwd)
     elif key_type.startswith("rsa"):
         bits = key_type[3:] or "2048"
         openssl(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:" + bits,
                  "-out", path], cwd)
     else:
-        raise ValueError("key_type must be 'ec' or 'rsa[BITS]', not %r" % key_type)
+        raise ValueError("key_type must be 'ec', 'ec-CURVE' or 'rsa[BITS]', not %r" % key_type)
 
 
 def _utc(ts):
@@ -161,16 +162,19 @@ class Pki:
                 self.dir)
 
     def issue(self, name="server", cn="localhost", sans=DEFAULT_SANS, key_type=None,
-              days=30, not_before=None, not_after=None, eku="serverAuth"):
-        """Issues a leaf certificate. not_before / not_after are Unix seconds
-        and override days (e.g. an expired certificate)."""
+              days=30, not_before=None, not_after=None, eku="serverAuth", md="sha256"):
+        """Issues a leaf certificate. key_type: "ec" (P-256), "ec-P-384",
+        "ec-P-521", "rsa", "rsa3072"...; md: the CA's signature digest.
+        not_before / not_after are Unix seconds and override days (e.g. an
+        expired certificate)."""
         key_type = key_type or self.key_type
         key = os.path.join(self.dir, name + ".key")
         csr = os.path.join(self.dir, name + ".csr")
         cert = os.path.join(self.dir, name + ".pem")
         ext = os.path.join(self.dir, name + ".ext")
         _genkey(key, key_type, self.dir)
-        usage = "digitalSignature" if key_type == "ec" else "digitalSignature,keyEncipherment"
+        usage = ("digitalSignature" if key_type.startswith("ec")
+                 else "digitalSignature,keyEncipherment")
         lines = ["basicConstraints=critical,CA:FALSE", "keyUsage=critical," + usage,
                  "subjectKeyIdentifier=hash", "authorityKeyIdentifier=keyid"]
         if eku:
@@ -187,7 +191,7 @@ class Pki:
         start = not_before if not_before is not None else now - 3600
         end = not_after if not_after is not None else now + days * 86400
         openssl(["ca", "-batch", "-notext", "-config", "ca.cnf", "-cert", self.ca_cert,
-                 "-keyfile", self.ca_key, "-in", csr, "-out", cert, "-extfile", ext,
+                 "-keyfile", self.ca_key, "-in", csr, "-out", cert, "-extfile", ext, "-md", md,
                  "-startdate", _utc(start), "-enddate", _utc(end)], self.dir)
         chain = os.path.join(self.dir, name + "-chain.pem")
         with open(chain, "w") as out:
@@ -532,40 +536,6 @@ def debian_python():
                 return candidate
     fail("no python3 with the 'cryptography' module (Debian package python3-cryptography) "
          "for tests/servers/tls13_server.py")
-
-
-def issue_ec(pki, name, curve="P-384", cn="localhost", sans=DEFAULT_SANS, days=30,
-             eku="serverAuth", md="sha384"):
-    """Like Pki.issue, with an EC key on another curve (P-384, P-521):
-    a Leaf signed by pki's CA with digest md."""
-    key = os.path.join(pki.dir, name + ".key")
-    csr = os.path.join(pki.dir, name + ".csr")
-    cert = os.path.join(pki.dir, name + ".pem")
-    ext = os.path.join(pki.dir, name + ".ext")
-    openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:" + curve,
-             "-out", key], pki.dir)
-    lines = ["basicConstraints=critical,CA:FALSE", "keyUsage=critical,digitalSignature",
-             "subjectKeyIdentifier=hash", "authorityKeyIdentifier=keyid"]
-    if eku:
-        lines.append("extendedKeyUsage=" + eku)
-    if sans:
-        lines.append("subjectAltName=" + ",".join(sans))
-    with open(ext, "w") as f:
-        f.write("\n".join(lines) + "\n")
-    openssl(["req", "-new", "-key", key, "-subj", "/CN=" + cn, "-out", csr], pki.dir)
-    pki._serial += 1
-    with open(os.path.join(pki.dir, "serial"), "w") as f:
-        f.write("%X\n" % pki._serial)
-    now = int(time.time())
-    openssl(["ca", "-batch", "-notext", "-config", "ca.cnf", "-cert", pki.ca_cert,
-             "-keyfile", pki.ca_key, "-in", csr, "-out", cert, "-extfile", ext, "-md", md,
-             "-startdate", _utc(now - 3600), "-enddate", _utc(now + days * 86400)], pki.dir)
-    chain = os.path.join(pki.dir, name + "-chain.pem")
-    with open(chain, "w") as out:
-        for p in (cert, pki.ca_cert):
-            with open(p) as f:
-                out.write(f.read())
-    return Leaf(cert, key, chain)
 
 
 def tls13_server(leaf, mode="ok", host="127.0.0.1", timeout=None, extra=()):

@@ -45,7 +45,7 @@ SUITES = ("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY
 pki = h.Pki(key_type="ec", cn="hxc tls13 CA")
 ec_leaf = pki.issue("ec")
 rsa_leaf = pki.issue("rsa", key_type="rsa2048")
-p384_leaf = h.issue_ec(pki, "p384", curve="P-384")
+p384_leaf = pki.issue("p384", key_type="ec-P-384", md="sha384")
 
 client_pki = h.Pki(key_type="rsa", cn="hxc tls13 client CA")
 alice = client_pki.issue("alice", cn="alice", sans=None, key_type="rsa", eku="clientAuth")

@@ -33,8 +33,8 @@ import hxctest as h
 pki = h.Pki(key_type="ec", cn="hxc tls13 hostile CA")
 ec_leaf = pki.issue("ec")
 rsa_leaf = pki.issue("rsa", key_type="rsa2048")
-p384_leaf = h.issue_ec(pki, "p384", curve="P-384", md="sha384")
-p521_leaf = h.issue_ec(pki, "p521", curve="P-521", md="sha512")
+p384_leaf = pki.issue("p384", key_type="ec-P-384", md="sha384")
+p521_leaf = pki.issue("p521", key_type="ec-P-521", md="sha512")
 
 RECONNECT = "answered TLS 1.2 to TLS 1.3: reconnecting with TLS 1.2"
 
