@@ -22,12 +22,9 @@ real servers, each started here on a free loopback port.
 
 Needs openssl, nginx, nghttpd and node; a missing one makes its tests FAIL.
 
-Known hxc issue documented here: test_tlsv13_only_against_tls12_server.
 With --tlsv1.3, a TLS 1.2-only OpenSSL server answers with a
-protocol_version alert; hxc's message must say that the server supports
-TLS 1.2 only (the way --tls-max 1.2 gets "the server may require TLS 1.3").
-The committed engine (a5e7afc) names only the alert, so the test fails
-there; it passes with the alert hint for --tlsv1.3 in src/tls/tls.c.
+protocol_version alert; hxc's message says that the server supports TLS 1.2
+only (the way --tls-max 1.2 gets "the server may require TLS 1.3").
 """
 
 import hashlib
@@ -628,8 +625,7 @@ def test_tls12_fallback_sends_fallback_scsv():
 
 
 def test_tlsv13_only_against_tls12_server():
-    """KNOWN BUG in a5e7afc (fails there): the message named only the
-    protocol_version alert; it must say that the server supports TLS 1.2
+    """The message names the alert and says that the server supports TLS 1.2
     only while --tlsv1.3 requires TLS 1.3."""
     with h.s_server(ec_leaf, alpn=None, extra=["-tls1_2", "-www"]) as srv:
         res = hxc(["-v", "--tlsv1.3", srv.url("/")])
@@ -638,7 +634,7 @@ def test_tlsv13_only_against_tls12_server():
         msg = h.expect_error_message(res)
         h.expect_in("protocol_version (70)", msg, res, "the message (the alert)")
         h.check("TLS 1.2" in msg and "--tlsv1.3" in msg,
-                "KNOWN BUG: the message should say the server supports TLS 1.2 only, "
+                "the message should say the server supports TLS 1.2 only, "
                 "which --tlsv1.3 rules out\n" + res.describe())
 
 

@@ -19,13 +19,11 @@ and RSA: CertificateVerify schemes 0403, 0503, 0603, 0804), hrr, hrr-cookie, key
 RESUMED, also with a SHA-384 suite), fragmented, coalesced, padded,
 max-record.
 
-Known hxc issue documented here (the test FAILS until it is fixed):
-test_unencrypted_alert_after_handshake: after the handshake hxc accepts an
-unprotected (plaintext) alert record; a plaintext close_notify ends a
-close-delimited HTTP/1.1 body as if the server had closed cleanly (exit 0),
-so anyone on the path can truncate a response undetected. RFC 8446 5:
-records after the handshake keys are protected; expected: unexpected_message,
-exit 35.
+test_unencrypted_alert_after_handshake: an unprotected (plaintext) alert
+record after the handshake is refused (unexpected_message, exit 35): were a
+plaintext close_notify taken as the server's clean close, anyone on the path
+could cut a close-delimited HTTP/1.1 body short undetected (RFC 8446 5:
+records after the handshake keys are protected). This test found that hole.
 """
 
 import hxctest as h
@@ -192,17 +190,15 @@ def test_change_cipher_spec_after_handshake():
 
 
 def test_unencrypted_alert_after_handshake():
-    """KNOWN BUG (fails until fixed): a plaintext close_notify after the
-    handshake is taken as the server's clean close, ending a close-delimited
-    body (exit 0). Expected: hxc refuses the unprotected record
+    """A plaintext close_notify after the handshake must not end a
+    close-delimited body as a clean close: hxc refuses the unprotected record
     (unexpected_message), exit 35."""
     with h.tls13_server(ec_leaf, "unencrypted-alert") as srv:
         res = h.run_hxc(["--cacert", pki.ca_cert, "--http1.1",
                          srv.url("/", host="localhost")])
         h.expect_no_crash(res, "unencrypted-alert")
         h.wait_conn_lines(srv, 1)
-    h.expect_rc(res, 35, "KNOWN BUG: an unprotected close_notify must not end the body "
-                "cleanly")
+    h.expect_rc(res, 35, "an unprotected close_notify must not end the body cleanly")
     msg = h.expect_error_message(res)
     h.expect_in("unprotected", msg, res, "the message")
     h.expect_in("unexpected_message (10)", msg, res, "the message")
