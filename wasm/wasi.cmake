@@ -43,8 +43,8 @@ if(HXC_ANCHORS_C STREQUAL "")
       OUTPUT ${HXC_GEN_ANCHORS}
       COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/host
       COMMAND ${HXC_HOST_CC} -std=gnu11 -O2 -o ${HXC_GEN_ANCHORS}
-              ${CMAKE_SOURCE_DIR}/src/tls/gen_anchors.c -lbearssl
-      DEPENDS ${CMAKE_SOURCE_DIR}/src/tls/gen_anchors.c
+              ${CMAKE_SOURCE_DIR}/src/x509/gen_anchors.c -lbearssl
+      DEPENDS ${CMAKE_SOURCE_DIR}/src/x509/gen_anchors.c
       COMMENT "Building hxc-gen-anchors for the build machine (${HXC_HOST_CC})"
       VERBATIM)
   endif()
@@ -68,8 +68,9 @@ endif()
 file(GLOB HXC_LIB_COMMON_SOURCES CONFIGURE_DEPENDS
      ${CMAKE_SOURCE_DIR}/src/core/*.c ${CMAKE_SOURCE_DIR}/src/pool/*.c
      ${CMAKE_SOURCE_DIR}/src/h1/*.c ${CMAKE_SOURCE_DIR}/src/h2/*.c
-     ${CMAKE_SOURCE_DIR}/src/tls/*.c)
-list(REMOVE_ITEM HXC_LIB_COMMON_SOURCES ${CMAKE_SOURCE_DIR}/src/tls/gen_anchors.c)
+     ${CMAKE_SOURCE_DIR}/src/tls/*.c ${CMAKE_SOURCE_DIR}/src/x509/*.c
+     ${CMAKE_SOURCE_DIR}/src/base/*.c)
+list(REMOVE_ITEM HXC_LIB_COMMON_SOURCES ${CMAKE_SOURCE_DIR}/src/x509/gen_anchors.c)
 include(${CMAKE_SOURCE_DIR}/src/net/net.cmake)
 
 # hxc's own library code for one WASI target (both builds use these settings).

@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "core/client.h"
-#include "core/err.h"
+#include "base/err.h"
 #include "tls/cache.h"
 
 #define MAX_WAIT 256

@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "core/proto.h"
+#include "base/proto.h"
 #include "core/response.h"
 #include "core/url.h"
 #include "hxc.h"

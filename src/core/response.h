@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "hxc.h"
-#include "tls/x509.h"
+#include "x509/x509.h"
 
 struct hxc_response {
     int status;

@@ -8,7 +8,7 @@
 #include <strings.h>
 
 #include "core/client.h"
-#include "core/err.h"
+#include "base/err.h"
 
 #define MAX_RETRIES 5
 #define debug_line(c, kind, ...) hxc__debugf((c)->opts.debug, (c)->opts.debug_user, kind, __VA_ARGS__)

@@ -5,7 +5,7 @@
 
 #include "hxc.h"
 #include "net/net.h"
-#include "tls/x509.h"
+#include "x509/x509.h"
 
 /* BearSSL has no version macro or function; Debian's package is 0.6. */
 #ifndef HXC_BEARSSL_VERSION

@@ -54,7 +54,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "core/err.h"
+#include "base/err.h"
 
 #define H1_DEFAULT_MAX_HEADER_BYTES 65536
 #define H1_OUT_LOW (16 * 1024)  /* pull from a body source below this */

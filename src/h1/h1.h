@@ -6,7 +6,7 @@
 #ifndef HXC_H1_H1_H
 #define HXC_H1_H1_H
 
-#include "core/proto.h"
+#include "base/proto.h"
 
 struct hxc__h1;
 

@@ -49,7 +49,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "core/err.h"
+#include "base/err.h"
 
 #define H2_WINDOW (16 * 1024 * 1024)     /* stream and connection receive windows */
 #define H2_OUT_TARGET 16384              /* buffer this much output before stopping */

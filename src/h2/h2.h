@@ -5,7 +5,7 @@
 #ifndef HXC_H2_H2_H
 #define HXC_H2_H2_H
 
-#include "core/proto.h"
+#include "base/proto.h"
 
 /*
  * Events and reentrancy. Response events (struct hxc__msg_events) run from

@@ -19,7 +19,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "core/err.h"
+#include "base/err.h"
 #include "net/connect.h"
 #include "net/outcome.h"
 #include "net/resolve.h"

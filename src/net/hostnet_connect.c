@@ -16,7 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "core/err.h"
+#include "base/err.h"
 #include "net/connect.h"
 #include "net/outcome.h"
 #include "hostnet_v1.h" /* wasm/hostnet_v1.h: the documented ABI */

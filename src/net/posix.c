@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/err.h"
+#include "base/err.h"
 #include "net/net.h"
 
 static socklen_t to_sockaddr(const struct hxc__addr *a, struct sockaddr_storage *ss)

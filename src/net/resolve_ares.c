@@ -25,7 +25,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
-#include "core/err.h"
+#include "base/err.h"
 #include "net/resolve.h"
 
 #define DNS_TIMEOUT_MS 1000

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "core/err.h"
+#include "base/err.h"
 #include "net/resolve.h"
 
 struct hxc__resolver {

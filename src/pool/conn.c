@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "core/err.h"
+#include "base/err.h"
 #include "h1/h1.h"
 #include "h2/h2.h"
 #include "net/connect.h"

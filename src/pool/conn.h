@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#include "core/proto.h"
+#include "base/proto.h"
 #include "net/net.h"
 #include "tls/tls.h"
 

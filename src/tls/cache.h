@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "tls/tls13.h"
-#include "tls/x509.h"
+#include "x509/x509.h"
 
 struct hxc__tls_cache;
 

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "core/err.h"
+#include "base/err.h"
 
 void hxc_ssl_options_init(hxc_ssl_options *o)
 {

@@ -7,7 +7,7 @@
 #include "hxc.h"
 #include "tls/keys.h"
 #include "tls/tls.h"
-#include "tls/x509.h"
+#include "x509/x509.h"
 
 struct hxc_ssl_context {
     int refs;

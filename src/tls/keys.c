@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/err.h"
-#include "tls/der.h"
+#include "base/err.h"
+#include "x509/der.h"
 #include "tls/keys.h"
 #include "tls/keys_decrypt.h"
 

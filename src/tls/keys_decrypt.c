@@ -8,8 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "core/err.h"
-#include "tls/der.h"
+#include "base/err.h"
+#include "x509/der.h"
 #include "tls/keys_decrypt.h"
 
 #define MAX_PBKDF2_ITERATIONS 10000000UL

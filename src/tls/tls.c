@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/err.h"
+#include "base/err.h"
 #include "net/net.h"
 #include "tls/cache.h"
 #include "tls/entropy.h"

@@ -12,7 +12,7 @@
 
 #include "hxc.h"
 #include "tls/keys.h"
-#include "tls/x509.h"
+#include "x509/x509.h"
 
 /* Settings shared by every connection of a client (immutable once used). */
 #define HXC_TLS_VERSION_1_2 0x0303

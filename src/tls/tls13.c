@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/err.h"
+#include "base/err.h"
 #include "net/net.h"
 #include "tls/entropy.h"
 #include "tls/rsapss.h"

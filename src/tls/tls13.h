@@ -7,7 +7,7 @@
  *
  * Same no-I/O shape as BearSSL's engine and as tls.h: records in, records
  * out, plaintext in, plaintext out. Certificates are checked by the same
- * X.509 class as for TLS 1.2 (tls/x509.h): one policy, two protocols.
+ * X.509 class as for TLS 1.2 (x509/x509.h): one policy, two protocols.
  * tls.c puts this engine and BearSSL's TLS 1.2 one behind one interface.
  */
 #ifndef HXC_TLS_TLS13_H

@@ -6,7 +6,7 @@
  *
  * Build and run (from the repository root):
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Isrc \
- *     tests/unit/core/fuzz_url.c src/core/url.c src/core/error.c -o /tmp/fuzz_url
+ *     tests/unit/core/fuzz_url.c src/core/url.c src/base/error.c -o /tmp/fuzz_url
  *   /tmp/fuzz_url -max_total_time=60
  */
 #include <stdint.h>

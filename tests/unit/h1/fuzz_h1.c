@@ -15,7 +15,7 @@
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined \
  *       -Iinclude -Isrc -I/usr/share/include/llhttp \
- *       tests/unit/h1/fuzz_h1.c src/h1/h1.c src/core/error.c \
+ *       tests/unit/h1/fuzz_h1.c src/h1/h1.c src/base/error.c \
  *       /usr/share/llhttp/api.c /usr/share/llhttp/http.c /usr/share/llhttp/llhttp.c \
  *       -o /tmp/fuzz_h1
  *   mkdir -p /tmp/fuzz_h1_corpus && /tmp/fuzz_h1 -max_total_time=60 /tmp/fuzz_h1_corpus
@@ -29,7 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/proto.h"
+#include "base/proto.h"
 #include "h1/h1.h"
 
 struct fz_req {

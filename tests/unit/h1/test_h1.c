@@ -3,7 +3,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 
-#include "core/proto.h"
+#include "base/proto.h"
 #include "h1/h1.h"
 #include "harness.h"
 

@@ -8,7 +8,7 @@
  * repository root:
  *
  *   clang -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
- *       -Iinclude -Isrc tests/unit/h2/fuzz_h2.c src/h2/h2.c src/core/error.c \
+ *       -Iinclude -Isrc tests/unit/h2/fuzz_h2.c src/h2/h2.c src/base/error.c \
  *       -lnghttp2 -o /tmp/fuzz_h2
  *   /tmp/fuzz_h2 -max_total_time=60
  *

@@ -35,7 +35,7 @@
 #include "rfc8448_vectors.h"
 #include "tls/tls.h"
 #include "tls/tls13.h"
-#include "tls/x509.h"
+#include "x509/x509.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -18,7 +18,7 @@
 #include "rfc8448_vectors.h"
 #include "tls/tls.h"
 #include "tls/tls13.h"
-#include "tls/x509.h"
+#include "x509/x509.h"
 
 static const uint16_t suites[] = {0x1301, 0x1303, 0x1302};
 static const uint16_t groups_1rtt[] = {0x001d, 0x0017, 0x0018, 0x0019, 0x0100,

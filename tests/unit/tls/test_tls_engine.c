@@ -13,7 +13,7 @@
 #include "harness.h"
 #include "tls/entropy.h"
 #include "tls/tls.h"
-#include "tls/x509.h"
+#include "x509/x509.h"
 
 static char tmpdir[64];
 

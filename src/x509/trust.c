@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/err.h"
-#include "tls/der.h"
-#include "tls/verify.h"
-#include "tls/x509.h"
+#include "base/err.h"
+#include "x509/der.h"
+#include "x509/verify.h"
+#include "x509/x509.h"
 
 #define MAX_CERT_FILE (16u * 1024 * 1024)
 

@@ -1,6 +1,6 @@
 /* Every status code has a name and a message, from one table; values are
  * unique and categories follow the ranges. */
-#include "core/err.h"
+#include "base/err.h"
 #include "harness.h"
 
 static const struct {

@@ -1,6 +1,6 @@
 /* Internal error helpers shared by every layer. */
-#ifndef HXC_CORE_ERR_H
-#define HXC_CORE_ERR_H
+#ifndef HXC_BASE_ERR_H
+#define HXC_BASE_ERR_H
 
 #include <stdarg.h>
 

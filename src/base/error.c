@@ -1,5 +1,5 @@
 /* The status table (from HXC_STATUS_LIST in hxc.h) and error helpers. */
-#include "core/err.h"
+#include "base/err.h"
 
 #include <stdarg.h>
 #include <stdio.h>

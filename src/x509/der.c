@@ -1,5 +1,5 @@
 /* A small DER reader (X.690) for certificates: see der.h. */
-#include "tls/der.h"
+#include "x509/der.h"
 
 #include <stdio.h>
 #include <string.h>

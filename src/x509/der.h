@@ -3,8 +3,8 @@
  * OIDs, times and distinguished names. Pure functions over caller-owned
  * bytes; nothing is copied or allocated.
  */
-#ifndef HXC_TLS_DER_H
-#define HXC_TLS_DER_H
+#ifndef HXC_X509_DER_H
+#define HXC_X509_DER_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -8,9 +8,9 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "tls/der.h"
-#include "tls/verify.h"
-#include "tls/x509.h"
+#include "x509/der.h"
+#include "x509/verify.h"
+#include "x509/x509.h"
 
 static char tmpdir[] = "/tmp/hxc-test-trust-XXXXXX";
 
@@ -323,7 +323,7 @@ static void test_generator(void)
     if (src) {
         ASSERT_CONTAINS(src, "hxc__embedded_root_count = 2;");
         ASSERT_CONTAINS(src, "hxc__certifi_version[] = \"9.9\";");
-        ASSERT_CONTAINS(src, "#include \"tls/x509.h\"");
+        ASSERT_CONTAINS(src, "#include \"x509/x509.h\"");
     }
     free(src);
 }

@@ -7,8 +7,8 @@
  * br_x509_minimal is not used for the decision because it refuses critical
  * name constraints, ignores iPAddress SANs, EKU and path building.
  */
-#ifndef HXC_TLS_X509_H
-#define HXC_TLS_X509_H
+#ifndef HXC_X509_X509_H
+#define HXC_X509_X509_H
 
 #include <bearssl.h>
 #include <stddef.h>
@@ -23,7 +23,7 @@ struct hxc__der {
 };
 
 /* Embedded certifi roots, generated at build time into the build tree by
- * src/tls/gen_anchors.c (see CMakeLists.txt). */
+ * src/x509/gen_anchors.c (see CMakeLists.txt). */
 struct hxc__embedded_root {
     const unsigned char *der;  /* whole certificate */
     size_t der_len;

@@ -1,8 +1,8 @@
 /* hxc_verify_chain_files(): the client's verification on files. */
 #include <time.h>
 
-#include "core/err.h"
-#include "tls/x509.h"
+#include "base/err.h"
+#include "x509/x509.h"
 
 hxc_status hxc_verify_chain_files(const char *roots_path, const char *chain_path,
                                   const char *host, int64_t unix_time, hxc_error *err)

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "core/err.h"
-#include "tls/x509.h"
+#include "base/err.h"
+#include "x509/x509.h"
 
 hxc_status hxc__trust_store_add_dir(struct hxc__trust_store *ts, const char *path,
                                     hxc_error *err)

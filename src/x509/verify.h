@@ -1,15 +1,15 @@
 /*
  * Internals of the trust store and the verifier shared between
- * src/tls/trust.c, src/tls/verify.c and the unit tests: read access to the
+ * src/x509/trust.c, src/x509/verify.c and the unit tests: read access to the
  * anchors, certificate file decoding, and the pure host-name functions.
  */
-#ifndef HXC_TLS_VERIFY_H
-#define HXC_TLS_VERIFY_H
+#ifndef HXC_X509_VERIFY_H
+#define HXC_X509_VERIFY_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tls/x509.h"
+#include "x509/x509.h"
 
 /* Anchor i (i < hxc__trust_store_count): its whole DER certificate and its
  * subject Name (whole encoding, pointing into the certificate). */

@@ -18,8 +18,8 @@
 
 #include "harness.h"
 #include "tls/context.h"
-#include "tls/verify.h"
-#include "tls/x509.h"
+#include "x509/verify.h"
+#include "x509/x509.h"
 
 #define NATIVE_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
 

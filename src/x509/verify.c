@@ -3,7 +3,7 @@
  * policy"), built on BearSSL primitives: br_x509_decoder for public keys,
  * BearSSL's hashes over the TBSCertificate, br_rsa_pkcs1_vrfy and
  * br_ecdsa_vrfy_asn1 for signatures; the certificate fields and extensions
- * are read with our DER reader (tls/der.h).
+ * are read with our DER reader (x509/der.h).
  *
  * Path building (RFC 4158 in spirit): chain[0] is the leaf; every other
  * certificate sent (any order, duplicates and strangers allowed) is a
@@ -23,10 +23,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/err.h"
-#include "tls/der.h"
-#include "tls/verify.h"
-#include "tls/x509.h"
+#include "base/err.h"
+#include "x509/der.h"
+#include "x509/verify.h"
+#include "x509/x509.h"
 
 #define MAX_PATH 10       /* certificates in a path, leaf and anchor included */
 #define MAX_CHAIN 32      /* certificates considered from what was sent */

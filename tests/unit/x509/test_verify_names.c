@@ -3,9 +3,9 @@
 #include <string.h>
 
 #include "harness.h"
-#include "tls/der.h"
-#include "tls/verify.h"
-#include "tls/x509.h"
+#include "x509/der.h"
+#include "x509/verify.h"
+#include "x509/x509.h"
 
 static void test_host_parse(void)
 {

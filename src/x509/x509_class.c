@@ -9,8 +9,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/err.h"
-#include "tls/x509.h"
+#include "base/err.h"
+#include "x509/x509.h"
 
 #define MAX_CERTS (sizeof ((struct hxc__x509_ctx *)0)->cert_off / sizeof(size_t))
 #define MAX_CHAIN_BYTES ((size_t)256 * 1024)

@@ -4,8 +4,8 @@
  * plaintext bytes received from the peer and drains the plaintext bytes they
  * want to send. They report each response through struct hxc__msg_events.
  */
-#ifndef HXC_CORE_PROTO_H
-#define HXC_CORE_PROTO_H
+#ifndef HXC_BASE_PROTO_H
+#define HXC_BASE_PROTO_H
 
 #include <stddef.h>
 #include <stdint.h>
