@@ -1609,6 +1609,20 @@ def log_info(tools, log, what):
             log("  %s: %s: %s" % (what, t.name, t.info))
 
 
+def report_head(tools, log, title, columns, info, runs=1, what="medians"):
+    """The opening of a section's report: title, table, runs, per-tool info,
+    and the ratio heading. Returns the table's statistics."""
+    log("")
+    log(title)
+    s = table(tools, log, columns)
+    log_details(tools, log, runs)
+    log_info(tools, log, info)
+    log("")
+    log("Ratios of the %s (minima and CPU in parentheses) and the targets "
+        "(information, never a failure):" % what)
+    return s
+
+
 RATIO_W = 52
 
 
@@ -1659,16 +1673,12 @@ def group_header(log, tag, desc):
 
 
 def report_w1(tools, args, b, log):
-    log("")
-    log("Section 1 (W1): %d GETs of a 1 KiB file, one HTTP/2 TLS connection, %d rounds "
-        "(+%d warm-up), interleaved" % (args.requests, args.rounds, args.warmup))
-    s = table(tools, log, [("req/s (med)", 12, "%.0f", lambda st: args.requests /
-                            (st["med"] / 1000))])
-    log_details(tools, log)
-    log_info(tools, log, "connections, TLS")
-    log("")
-    log("Ratios of the medians (minima and CPU in parentheses) and the targets "
-        "(information, never a failure):")
+    s = report_head(tools, log,
+                    "Section 1 (W1): %d GETs of a 1 KiB file, one HTTP/2 TLS connection, %d "
+                    "rounds (+%d warm-up), interleaved" % (args.requests, args.rounds,
+                                                           args.warmup),
+                    [("req/s (med)", 12, "%.0f", lambda st: args.requests / (st["med"] / 1000))],
+                    "connections, TLS")
     for tag, _port, desc in b.groups():
         group_header(log, tag, desc)
         for v in b.variants:
@@ -1691,17 +1701,13 @@ def report_w1(tools, args, b, log):
 
 def report_w2(tools, args, b, log):
     size = args.big_mib * 1024 * 1024
-    log("")
-    log("Section 2 (W2): one %d MiB download, %d rounds (+%d warm-up), interleaved"
-        % (args.big_mib, args.rounds, args.warmup))
-    s = table(tools, log, [
-        ("MiB/s med", 10, "%.0f", lambda st: size / 1048576 / (st["med"] / 1000)),
-        ("MiB/s best", 10, "%.0f", lambda st: size / 1048576 / (st["min"] / 1000))])
-    log_details(tools, log)
-    log_info(tools, log, "tls")
-    log("")
-    log("Ratios of the medians (minima and CPU in parentheses) and the targets "
-        "(information, never a failure):")
+    s = report_head(tools, log,
+                    "Section 2 (W2): one %d MiB download, %d rounds (+%d warm-up), interleaved"
+                    % (args.big_mib, args.rounds, args.warmup),
+                    [("MiB/s med", 10, "%.0f", lambda st: size / 1048576 / (st["med"] / 1000)),
+                     ("MiB/s best", 10, "%.0f",
+                      lambda st: size / 1048576 / (st["min"] / 1000))],
+                    "tls")
     for tag, _port, desc in b.groups():
         group_header(log, tag, desc)
         for v in b.variants:
@@ -1716,16 +1722,13 @@ def report_w2(tools, args, b, log):
 
 
 def report_w3(tools, args, b, log):
-    log("")
-    log("Section 3 (W3): a fresh process per 1 KiB fetch (one connection, a full handshake "
-        "each), %d per tool and round, %d rounds (+%d warm-up), interleaved run by run; "
-        "figures per fetch" % (args.w3_fetches, args.rounds, args.warmup))
-    s = table(tools, log, [("fetch/s (med)", 14, "%.0f", lambda st: 1000 / st["med"])])
-    log_details(tools, log, args.w3_fetches)
-    log_info(tools, log, "tls")
-    log("")
-    log("Ratios of the per-fetch medians (minima and CPU in parentheses) and the targets "
-        "(information, never a failure):")
+    s = report_head(tools, log,
+                    "Section 3 (W3): a fresh process per 1 KiB fetch (one connection, a full "
+                    "handshake each), %d per tool and round, %d rounds (+%d warm-up), "
+                    "interleaved run by run; figures per fetch"
+                    % (args.w3_fetches, args.rounds, args.warmup),
+                    [("fetch/s (med)", 14, "%.0f", lambda st: 1000 / st["med"])], "tls",
+                    runs=args.w3_fetches, what="per-fetch medians")
     for tag, _port, desc in b.groups():
         group_header(log, tag, desc)
         for v in b.variants:
@@ -1736,17 +1739,13 @@ def report_w3(tools, args, b, log):
 
 def report_w3c(tools, args, b, log):
     n = args.w3c_urls
-    log("")
-    log("Section 3c (W3c): one process, %d sequential 1 KiB fetches, each on a new TLS "
-        "connection (nginx, HTTP/1.1, keepalive_timeout 0), %d rounds (+%d warm-up), "
-        "interleaved" % (n, args.rounds, args.warmup))
-    s = table(tools, log, [("ms/fetch", 9, "%.2f", lambda st: st["med"] / n),
-                           ("cpu ms/fetch", 12, "%.2f", lambda st: st["cpu"] / n)])
-    log_details(tools, log)
-    log_info(tools, log, "connections")
-    log("")
-    log("Ratios of the medians (minima and CPU in parentheses) and the targets "
-        "(information, never a failure):")
+    s = report_head(tools, log,
+                    "Section 3c (W3c): one process, %d sequential 1 KiB fetches, each on a new "
+                    "TLS connection (nginx, HTTP/1.1, keepalive_timeout 0), %d rounds (+%d "
+                    "warm-up), interleaved" % (n, args.rounds, args.warmup),
+                    [("ms/fetch", 9, "%.2f", lambda st: st["med"] / n),
+                     ("cpu ms/fetch", 12, "%.2f", lambda st: st["cpu"] / n)],
+                    "connections")
     for v in ("TLS 1.3, resumption", "TLS 1.3, --no-sessionid"):
         ratio(args, log, s, "time hxc/curl [%s]" % v, "hxc [%s]" % v, "curl [%s]" % v,
               ("<=", 1.0), "W3c")
