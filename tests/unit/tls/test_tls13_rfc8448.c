@@ -27,6 +27,33 @@ static const uint16_t groups_hrr[] = {0x001d, 0x0017, 0x0018};
 static const uint16_t sigalgs[] = {0x0403, 0x0503, 0x0603, 0x0203, 0x0804, 0x0805, 0x0806, 0x0401,
                                    0x0501, 0x0601, 0x0201, 0x0402, 0x0502, 0x0602, 0x0202};
 
+/* What every trace's client offers: its random, X25519 key, suites,
+ * groups and signature algorithms, and an empty renegotiation_info. */
+static struct hxc__tls13_fixed trace_client(const unsigned char *client_hello,
+                                            const unsigned char *x25519, const uint16_t *groups,
+                                            size_t ngroups)
+{
+    struct hxc__tls13_fixed fx = {
+        .random = client_hello + 6, /* after the type, length and legacy_version */
+        .x25519 = x25519,
+        .suites = suites, .nsuites = 3,
+        .groups = groups, .ngroups = ngroups,
+        .sigalgs = sigalgs, .nsigalgs = 15,
+        .renegotiation_info = 1,
+    };
+    return fx;
+}
+
+/* Section 3's client (also sends an empty session_ticket extension). */
+static struct hxc__tls13_fixed one_rtt_client(void)
+{
+    struct hxc__tls13_fixed fx =
+        trace_client(rfc8448_1rtt_client_hello, rfc8448_1rtt_c_x25519_priv, groups_1rtt, 9);
+    fx.session_ticket = 1;
+    fx.now_ms = 1000000;
+    return fx;
+}
+
 struct capture {
     size_t n;
     char label[8][40];
@@ -142,16 +169,7 @@ static struct hxc__tls13 *engine(struct hxc__x509_ctx *x, struct capture *cap,
 /* Section 3; returns the ticket for section 4 in *cap. */
 static void test_1rtt(struct capture *cap)
 {
-    struct hxc__tls13_fixed fx = {
-        .random = rfc8448_1rtt_client_hello + 6,
-        .x25519 = rfc8448_1rtt_c_x25519_priv,
-        .suites = suites, .nsuites = 3,
-        .groups = groups_1rtt, .ngroups = 9,
-        .sigalgs = sigalgs, .nsigalgs = 15,
-        .renegotiation_info = 1,
-        .session_ticket = 1,
-        .now_ms = 1000000,
-    };
+    struct hxc__tls13_fixed fx = one_rtt_client();
     struct hxc__x509_ctx x;
     struct hxc__tls13 *e = engine(&x, cap, &fx, NULL);
     CHECK(e != NULL);
@@ -221,16 +239,10 @@ static void test_resumption(const struct capture *first)
     uint32_t obfuscated = (uint32_t)obf[0] << 24 | (uint32_t)obf[1] << 16 |
                           (uint32_t)obf[2] << 8 | obf[3];
     uint32_t age = obfuscated - first->ticket.age_add;
-    struct hxc__tls13_fixed fx = {
-        .random = rfc8448_res_client_hello + 6,
-        .x25519 = rfc8448_res_c_x25519_priv,
-        .suites = suites, .nsuites = 3,
-        .groups = groups_1rtt, .ngroups = 9,
-        .sigalgs = sigalgs, .nsigalgs = 15,
-        .renegotiation_info = 1,
-        .early_data = 1,
-        .now_ms = first->ticket.received_ms + age,
-    };
+    struct hxc__tls13_fixed fx =
+        trace_client(rfc8448_res_client_hello, rfc8448_res_c_x25519_priv, groups_1rtt, 9);
+    fx.early_data = 1;
+    fx.now_ms = first->ticket.received_ms + age;
     struct capture cap;
     memset(&cap, 0, sizeof cap);
     struct hxc__x509_ctx x;
@@ -256,15 +268,9 @@ static void test_resumption(const struct capture *first)
 /* Section 5: HelloRetryRequest. */
 static void test_hrr(void)
 {
-    struct hxc__tls13_fixed fx = {
-        .random = rfc8448_hrr_client_hello1 + 6,
-        .x25519 = rfc8448_hrr_c_x25519_priv,
-        .p256 = rfc8448_hrr_c_p256_priv,
-        .suites = suites, .nsuites = 3,
-        .groups = groups_hrr, .ngroups = 3,
-        .sigalgs = sigalgs, .nsigalgs = 15,
-        .renegotiation_info = 1,
-    };
+    struct hxc__tls13_fixed fx =
+        trace_client(rfc8448_hrr_client_hello1, rfc8448_hrr_c_x25519_priv, groups_hrr, 3);
+    fx.p256 = rfc8448_hrr_c_p256_priv;
     struct capture cap;
     memset(&cap, 0, sizeof cap);
     struct hxc__x509_ctx x;
@@ -299,15 +305,7 @@ static void test_hrr(void)
 /* A record with one bit flipped is refused with bad_record_mac, named. */
 static void test_tampered_record(void)
 {
-    struct hxc__tls13_fixed fx = {
-        .random = rfc8448_1rtt_client_hello + 6,
-        .x25519 = rfc8448_1rtt_c_x25519_priv,
-        .suites = suites, .nsuites = 3,
-        .groups = groups_1rtt, .ngroups = 9,
-        .sigalgs = sigalgs, .nsigalgs = 15,
-        .renegotiation_info = 1,
-        .session_ticket = 1,
-    };
+    struct hxc__tls13_fixed fx = one_rtt_client();
     struct capture cap;
     memset(&cap, 0, sizeof cap);
     struct hxc__x509_ctx x;
