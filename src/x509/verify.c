@@ -40,13 +40,7 @@ struct cert {
     size_t der_len;
     struct der_item tbs, issuer, subject;
     int64_t not_before, not_after;
-    /* signature */
-    int sig_key_type;        /* BR_KEYTYPE_RSA / BR_KEYTYPE_EC; 0 unsupported */
-    int sig_hash;            /* br_sha256_ID ... */
-    const char *sig_weak;    /* "SHA-1", "MD5"... when the hash is refused */
-    char sig_alg[48];        /* dotted OID or name, for messages */
-    const unsigned char *sig;
-    size_t sig_len;
+    struct hxc__sig sig;
     /* public key (copied from BearSSL's decoder) */
     int key_err;             /* BearSSL decoder error, 0 when the key is usable */
     br_x509_pkey pkey;
@@ -65,13 +59,6 @@ struct cert {
     int self_issued;
 };
 
-static const unsigned char OID_RSA_PREFIX[] = {0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01};
-static const unsigned char OID_ECDSA_SHA1[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x01};
-static const unsigned char OID_ECDSA_SHA2_PREFIX[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03};
-static const unsigned char OID_SHA1_RSA_OIW[] = {0x2b, 0x0e, 0x03, 0x02, 0x1d};
-static const unsigned char OID_DSA_PREFIX[] = {0x2a, 0x86, 0x48, 0xce, 0x38, 0x04};
-static const unsigned char OID_ED25519[] = {0x2b, 0x65, 0x70};
-static const unsigned char OID_ED448[] = {0x2b, 0x65, 0x71};
 static const unsigned char OID_EKU_SERVER[] = {0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x01};
 static const unsigned char OID_EKU_ANY[] = {0x55, 0x1d, 0x25, 0x00};
 
@@ -81,56 +68,6 @@ enum {
     EXT_POLICY_MAPPINGS = 33, EXT_AKI = 35, EXT_POLICY_CONSTRAINTS = 36, EXT_EKU = 37,
     EXT_INHIBIT_ANY = 54
 };
-
-/* Reads the signature algorithm OID into c. */
-static void parse_sig_alg(struct cert *c, const struct der_item *oid)
-{
-    const unsigned char *o = oid->val;
-    size_t n = oid->len;
-    c->sig_key_type = 0;
-    c->sig_weak = NULL;
-    hxc__der_oid_text(o, n, c->sig_alg, sizeof c->sig_alg);
-    if (n == 9 && memcmp(o, OID_RSA_PREFIX, 8) == 0) {
-        static const struct { unsigned char last; int hash; const char *weak; } rsa[] = {
-            {2, 0, "MD2"}, {3, 0, "MD4"}, {4, br_md5_ID, "MD5"}, {5, br_sha1_ID, "SHA-1"},
-            {11, br_sha256_ID, NULL}, {12, br_sha384_ID, NULL}, {13, br_sha512_ID, NULL},
-            {14, br_sha224_ID, NULL}};
-        for (size_t i = 0; i < sizeof rsa / sizeof rsa[0]; i++) {
-            if (o[8] == rsa[i].last) {
-                c->sig_key_type = BR_KEYTYPE_RSA;
-                c->sig_hash = rsa[i].hash;
-                c->sig_weak = rsa[i].weak;
-            }
-        }
-        if (o[8] == 10)
-            snprintf(c->sig_alg, sizeof c->sig_alg, "RSASSA-PSS");
-        return;
-    }
-    if (n == sizeof OID_SHA1_RSA_OIW && memcmp(o, OID_SHA1_RSA_OIW, n) == 0) {
-        c->sig_key_type = BR_KEYTYPE_RSA;
-        c->sig_hash = br_sha1_ID;
-        c->sig_weak = "SHA-1";
-        return;
-    }
-    if (n == sizeof OID_ECDSA_SHA1 && memcmp(o, OID_ECDSA_SHA1, n) == 0) {
-        c->sig_key_type = BR_KEYTYPE_EC;
-        c->sig_hash = br_sha1_ID;
-        c->sig_weak = "SHA-1";
-        return;
-    }
-    if (n == 8 && memcmp(o, OID_ECDSA_SHA2_PREFIX, 7) == 0 && o[7] >= 1 && o[7] <= 4) {
-        static const int ec[] = {br_sha224_ID, br_sha256_ID, br_sha384_ID, br_sha512_ID};
-        c->sig_key_type = BR_KEYTYPE_EC;
-        c->sig_hash = ec[o[7] - 1];
-        return;
-    }
-    if (n == 7 && memcmp(o, OID_DSA_PREFIX, 6) == 0)
-        snprintf(c->sig_alg, sizeof c->sig_alg, "DSA");
-    else if (n == 3 && memcmp(o, OID_ED25519, 3) == 0)
-        snprintf(c->sig_alg, sizeof c->sig_alg, "Ed25519");
-    else if (n == 3 && memcmp(o, OID_ED448, 3) == 0)
-        snprintf(c->sig_alg, sizeof c->sig_alg, "Ed448");
-}
 
 static const char *parse_bc(struct cert *c, const struct der_item *v)
 {
@@ -357,7 +294,7 @@ static const char *parse_validity(struct cert *c, const struct der_item *validit
 static const char *cert_parse(struct cert *c, const unsigned char *der, size_t len)
 {
     struct der_reader r, tr;
-    struct der_item cert, alg, alg_oid, sigval, it, inner_alg, validity;
+    struct der_item cert, alg, sigval, it, inner_alg, validity;
     memset(c, 0, sizeof *c);
     c->der = der;
     c->der_len = len;
@@ -370,14 +307,9 @@ static const char *cert_parse(struct cert *c, const unsigned char *der, size_t l
         hxc__der_expect(&r, DER_SEQUENCE, &alg) != 0 ||
         hxc__der_expect(&r, DER_BIT_STRING, &sigval) != 0 || !hxc__der_at_end(&r))
         return "not a DER certificate";
-    if (sigval.len < 1 || sigval.val[0] != 0)
-        return "malformed signature value";
-    c->sig = sigval.val + 1;
-    c->sig_len = sigval.len - 1;
-    hxc__der_enter(&tr, &alg);
-    if (hxc__der_expect(&tr, DER_OID, &alg_oid) != 0)
-        return "malformed signature algorithm";
-    parse_sig_alg(c, &alg_oid);
+    const char *e = hxc__sig_parse(&c->sig, &alg, &sigval);
+    if (e != NULL)
+        return e;
 
     hxc__der_enter(&tr, &c->tbs);
     if (hxc__der_optional(&tr, DER_CTX_CONS(0), &it) < 0 ||
@@ -391,7 +323,7 @@ static const char *cert_parse(struct cert *c, const unsigned char *der, size_t l
         hxc__der_expect(&tr, DER_SEQUENCE, &c->subject) != 0 ||
         hxc__der_expect(&tr, DER_SEQUENCE, &it) != 0) /* subjectPublicKeyInfo */
         return "malformed names or key";
-    const char *e = parse_validity(c, &validity);
+    e = parse_validity(c, &validity);
     if (e != NULL)
         return e;
     if (hxc__der_optional(&tr, DER_CTX(1), &it) < 0 || hxc__der_optional(&tr, DER_CTX(2), &it) < 0)
@@ -655,14 +587,14 @@ static int check_self(struct vctx *v, const struct cert *c, size_t depth)
 /* The signature algorithm of c, before any issuer is tried. */
 static int check_sig_alg(struct vctx *v, const struct cert *c, size_t depth)
 {
-    if (c->sig_weak != NULL) {
+    if (c->sig.weak != NULL) {
         fail(v, RANK_POLICY, HXC_E_CERT_WEAK_SIGNATURE, c, depth,
-             "signature uses %s, which is not accepted", c->sig_weak);
+             "signature uses %s, which is not accepted", c->sig.weak);
         return 0;
     }
-    if (c->sig_key_type == 0) {
+    if (c->sig.key_type == 0) {
         fail(v, RANK_POLICY, HXC_E_CERT_UNSUPPORTED, c, depth,
-             "unsupported signature algorithm %s", c->sig_alg);
+             "unsupported signature algorithm %s", c->sig.alg);
         return 0;
     }
     return 1;
@@ -903,39 +835,6 @@ static int check_issuer(struct vctx *v, const struct cert *p, size_t depth)
 
 /* ------------------------------------------------------------ signatures */
 
-static const br_hash_class *hash_class(int id, const unsigned char **oid)
-{
-    switch (id) {
-    case br_sha224_ID: *oid = BR_HASH_OID_SHA224; return &br_sha224_vtable;
-    case br_sha256_ID: *oid = BR_HASH_OID_SHA256; return &br_sha256_vtable;
-    case br_sha384_ID: *oid = BR_HASH_OID_SHA384; return &br_sha384_vtable;
-    case br_sha512_ID: *oid = BR_HASH_OID_SHA512; return &br_sha512_vtable;
-    }
-    return NULL;
-}
-
-/* 1 when c's signature verifies with key k. */
-static int signature_ok(const struct cert *c, const br_x509_pkey *k)
-{
-    const unsigned char *oid;
-    const br_hash_class *hc = hash_class(c->sig_hash, &oid);
-    if (hc == NULL || k->key_type != c->sig_key_type)
-        return 0;
-    br_hash_compat_context hctx;
-    unsigned char hash[64], out[64];
-    size_t hlen = (hc->desc >> BR_HASHDESC_OUT_OFF) & BR_HASHDESC_OUT_MASK;
-    hc->init(&hctx.vtable);
-    hc->update(&hctx.vtable, c->tbs.tlv, c->tbs.tlv_len);
-    hc->out(&hctx.vtable, hash);
-    if (k->key_type == BR_KEYTYPE_RSA) {
-        br_rsa_pkcs1_vrfy vrfy = br_rsa_pkcs1_vrfy_get_default();
-        return vrfy(c->sig, c->sig_len, oid, hlen, &k->key.rsa, out) &&
-               memcmp(out, hash, hlen) == 0;
-    }
-    br_ecdsa_vrfy vrfy = br_ecdsa_vrfy_asn1_get_default();
-    return vrfy(br_ec_get_default(), hash, hlen, &k->key.ec, c->sig, c->sig_len) == 1;
-}
-
 static int same_key(const br_x509_pkey *a, const br_x509_pkey *b)
 {
     if (a->key_type != b->key_type)
@@ -970,7 +869,7 @@ static int may_issue(const struct cert *p, const struct cert *c)
 static int linked(struct vctx *v, const struct cert *c, size_t depth, const struct cert *p)
 {
     v->sig_checks++;
-    if (p->key_err == 0 && signature_ok(c, &p->pkey))
+    if (p->key_err == 0 && hxc__sig_verify(&c->sig, c->tbs.tlv, c->tbs.tlv_len, &p->pkey))
         return 1;
     char pname[100];
     hxc__der_format_short_name(p->subject.tlv, p->subject.tlv_len, pname, sizeof pname);

@@ -9,7 +9,26 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "x509/der.h"
 #include "x509/x509.h"
+
+/* A signature and its algorithm (certificates and CRLs; src/x509/sig.c). */
+struct hxc__sig {
+    int key_type;            /* BR_KEYTYPE_RSA / BR_KEYTYPE_EC; 0 unsupported */
+    int hash;                /* br_sha256_ID ... */
+    const char *weak;        /* "SHA-1", "MD5"... when the hash is refused */
+    char alg[48];            /* dotted OID or name, for messages */
+    const unsigned char *sig;
+    size_t sig_len;
+};
+/* From the AlgorithmIdentifier SEQUENCE and the signature BIT STRING:
+ * NULL, or why they are malformed. An unknown algorithm is not an error
+ * (key_type 0). */
+const char *hxc__sig_parse(struct hxc__sig *s, const struct der_item *alg,
+                           const struct der_item *bits);
+/* 1 when the signature over tbs verifies with key k. */
+int hxc__sig_verify(const struct hxc__sig *s, const unsigned char *tbs, size_t tbs_len,
+                    const br_x509_pkey *k);
 
 /* Anchor i (i < hxc__trust_store_count): its whole DER certificate and its
  * subject Name (whole encoding, pointing into the certificate). */
