@@ -37,6 +37,13 @@ update-certs:
     python3 -c 'import certifi, shutil; shutil.copyfile(certifi.where(), "certs/cacert.pem"); open("certs/VERSION", "w").write(certifi.__version__ + "\n"); print("certifi", certifi.__version__)'
     grep -c 'BEGIN CERTIFICATE' certs/cacert.pem
 
+# Refresh certs/public_suffix_list.dat and certs/PSL_VERSION from Debian's publicsuffix package.
+update-psl:
+    dpkg-query -W -f='${Status}' publicsuffix 2>/dev/null | grep -q 'ok installed' || { apt-get update && apt-get install -y publicsuffix; }
+    cp /usr/share/publicsuffix/public_suffix_list.dat certs/public_suffix_list.dat
+    dpkg-query -W -f='${Version}\n' publicsuffix > certs/PSL_VERSION
+    @echo "publicsuffix $(cat certs/PSL_VERSION): $(grep -Evc '^[[:space:]]*(//|$)' certs/public_suffix_list.dat) rules"
+
 # Benchmark (a measurement, not a test): hxc vs curl, nghttp, h2load; hxc as wasm in the Node host, hxc-wasmtime, wasmtime run
 bench: build wasm
     python3 tests/bench/bench.py {{build_dir}}/hxc --wasm {{wasm_dir}}/hxc.wasm \

@@ -96,6 +96,10 @@ extern "C" {
     X(HXC_E_CERT_NO_CHAIN, 314, "server sent no certificate")                     \
     X(HXC_E_CERT_BAD_NAME, 315, "invalid host name for verification")             \
     X(HXC_E_CERT_UNSUPPORTED, 316, "unsupported certificate algorithm")           \
+    X(HXC_E_CERT_PROFILE, 317, "certificate violates RFC 5280 / CA/Browser Forum rules") \
+    X(HXC_E_CERT_LIMIT, 318, "certificate checks exceeded their work limit")      \
+    X(HXC_E_CERT_REVOKED, 319, "certificate revoked")                             \
+    X(HXC_E_CERT_CRL, 320, "certificate revocation list missing or unusable")     \
     X(HXC_E_H2_PROTOCOL, 400, "HTTP/2 protocol error")                            \
     X(HXC_E_H2_STREAM_RESET, 401, "HTTP/2 stream reset by the peer")              \
     X(HXC_E_H2_GOAWAY, 402, "HTTP/2 connection shut down by the peer (GOAWAY)")   \
@@ -147,6 +151,8 @@ typedef struct hxc_version_info {
     size_t trust_anchors;     /* number of embedded trust anchors */
     const char *transport;    /* where TCP comes from: "POSIX sockets", "wasi:sockets
                                  (WASI 0.2)" or "hostnet_v1 (the host's sockets)" */
+    const char *psl;          /* version of the embedded Public Suffix List */
+    size_t psl_rules;         /* number of its rules */
 } hxc_version_info;
 
 HXC_API void hxc_version(hxc_version_info *out);
@@ -233,7 +239,25 @@ typedef struct hxc_ssl_options {
     /* 1: no session resumption (TLS 1.3 tickets are neither kept nor
      * offered; curl's --no-sessionid). Default 0: resume per origin. */
     int no_session_resumption;
+    /* Revocation (curl's --crlfile): a PEM ("X509 CRL" blocks) or DER file
+     * of one or more CRLs, read here (not kept). CRLs found in cafile or
+     * cadata are loaded too, as Python's load_verify_locations does. */
+    const char *crlfile;
+    /* Which certificates must be covered by a current CRL of their issuer,
+     * correctly signed, that does not list them: HXC_CRL_CHECK_LEAF (the
+     * server's certificate) or HXC_CRL_CHECK_CHAIN (every certificate
+     * below the trust anchor). 0: HXC_CRL_CHECK_CHAIN when crlfile is set
+     * (as curl does), no CRL check otherwise. A certificate without a
+     * usable CRL fails (HXC_E_CERT_CRL), a listed one too
+     * (HXC_E_CERT_REVOKED). */
+    int crl_check;
+    /* At most this many certificates in a verified path, leaf and trust
+     * anchor included (1..32; OpenSSL's verify depth + 2). 0: 10. */
+    unsigned verify_max_depth;
 } hxc_ssl_options;
+
+#define HXC_CRL_CHECK_LEAF 1
+#define HXC_CRL_CHECK_CHAIN 2
 
 #define HXC_TLS_1_2 0x0303
 #define HXC_TLS_1_3 0x0304
@@ -252,7 +276,10 @@ HXC_API hxc_ssl_context *hxc_ssl_context_new(hxc_error *err);
 HXC_API void hxc_ssl_context_free(hxc_ssl_context *ctx);
 
 /* Setters fail with HXC_E_CONFIG once a client uses the context. */
-/* load_verify_locations(cafile, capath, cadata): any may be NULL. */
+/* load_verify_locations(cafile, capath, cadata): any may be NULL. As in
+ * Python, CRLs found there ("X509 CRL" PEM blocks or DER CRLs) are loaded
+ * too, for hxc_ssl_context_set_verify_flags; a cafile or cadata holding
+ * only CRLs is accepted, one holding neither certificates nor CRLs is not. */
 HXC_API hxc_status hxc_ssl_context_load_verify_locations(hxc_ssl_context *ctx,
                                                          const char *cafile,
                                                          const char *capath,
@@ -277,6 +304,21 @@ HXC_API hxc_status hxc_ssl_context_set_http_version(hxc_ssl_context *ctx,
  * default, 1.2 and 1.3). HXC_E_CONFIG when min > max or a value is unknown. */
 HXC_API hxc_status hxc_ssl_context_set_tls_versions(hxc_ssl_context *ctx, int min_version,
                                                     int max_version, hxc_error *err);
+/* verify_flags, as Python's ssl.SSLContext.verify_flags: the value replaces
+ * the previous one. HXC_VERIFY_CRL_CHECK_LEAF checks the server's
+ * certificate against the CRLs loaded with load_verify_locations (cafile or
+ * cadata holding "X509 CRL" blocks), HXC_VERIFY_CRL_CHECK_CHAIN every
+ * certificate below the trust anchor (see hxc_ssl_options.crl_check).
+ * Unknown bits: HXC_E_CONFIG. */
+#define HXC_VERIFY_DEFAULT 0x0
+#define HXC_VERIFY_CRL_CHECK_LEAF 0x4  /* ssl.VERIFY_CRL_CHECK_LEAF */
+#define HXC_VERIFY_CRL_CHECK_CHAIN 0xc /* ssl.VERIFY_CRL_CHECK_CHAIN (includes LEAF) */
+HXC_API hxc_status hxc_ssl_context_set_verify_flags(hxc_ssl_context *ctx, unsigned flags,
+                                                    hxc_error *err);
+/* At most max_depth certificates in a verified path, leaf and anchor
+ * included: 1..32, or 0 for the default (10). Otherwise HXC_E_CONFIG. */
+HXC_API hxc_status hxc_ssl_context_set_verify_max_depth(hxc_ssl_context *ctx,
+                                                        unsigned max_depth, hxc_error *err);
 /* Number of trust anchors loaded (for diagnostics and tests). */
 HXC_API size_t hxc_ssl_context_anchor_count(const hxc_ssl_context *ctx);
 
@@ -448,9 +490,29 @@ HXC_API void hxc_response_free(hxc_response *resp);
 /* Runs exactly the client's certificate verification on a PEM chain file
  * (leaf first, then intermediates in any order) against the roots in
  * roots_path (PEM). host is a DNS name or an IP literal. unix_time 0 = now.
- * HXC_OK when the chain verifies; otherwise the reason in err. */
+ * HXC_OK when the chain verifies; otherwise the reason in err.
+ * Same as hxc_verify_chain with only these four fields set. */
 HXC_API hxc_status hxc_verify_chain_files(const char *roots_path, const char *chain_path,
                                           const char *host, int64_t unix_time, hxc_error *err);
+
+/* Everything hxc_verify_chain takes; zero fields are defaults. */
+typedef struct hxc_verify_options {
+    const char *roots_path; /* PEM or DER roots (CRLs in it are loaded too) */
+    const char *chain_path; /* PEM or DER chain, leaf first */
+    const char *host;       /* DNS name or IP literal */
+    int64_t unix_time;      /* 0: now */
+    const char *crl_path;   /* PEM or DER CRLs (NULL: none besides roots_path's) */
+    int crl_check;          /* HXC_CRL_CHECK_LEAF / _CHAIN; 0: _CHAIN when crl_path is
+                               set, none otherwise (as hxc_ssl_options.crl_check) */
+    unsigned max_depth;     /* 1..32 certificates, leaf and anchor included; 0: 10 */
+} hxc_verify_options;
+
+/* The client's certificate verification on files, with revocation and
+ * depth settings. HXC_OK when the chain verifies; an HXC_E_CERT_* code
+ * (certificate category) when it does not; other codes (HXC_E_FILE_READ,
+ * HXC_E_CONFIG, HXC_E_INVALID_ARGUMENT) for unreadable or malformed files
+ * and bad options, with the file named in err. */
+HXC_API hxc_status hxc_verify_chain(const hxc_verify_options *o, hxc_error *err);
 
 #ifdef __cplusplus
 }

@@ -19,7 +19,7 @@ enum opt_id {
     OPT_VERSION, OPT_HELP, OPT_URL, OPT_CAPATH, OPT_CA_NATIVE, OPT_NO_TRUST_ENV,
     OPT_CERT, OPT_KEY, OPT_PASS, OPT_KEYLOG, OPT_H2_PRIOR, OPT_CONNECT_TO,
     OPT_TLSV1_2, OPT_TLSV1_3, OPT_TLS_MAX, OPT_TLS_KEY_UPDATE, OPT_NO_SESSIONID,
-    OPT_REMOTE_NAME, OPT_OUTPUT_DIR, OPT_PARALLEL, OPT_PARALLEL_MAX
+    OPT_REMOTE_NAME, OPT_OUTPUT_DIR, OPT_PARALLEL, OPT_PARALLEL_MAX, OPT_CRLFILE
 };
 
 struct opt_def {
@@ -56,6 +56,7 @@ static const struct opt_def opt_defs[] = {
     {'h', "help", 0, OPT_HELP},
     {0, "url", 1, OPT_URL},
     {0, "capath", 1, OPT_CAPATH},
+    {0, "crlfile", 1, OPT_CRLFILE},
     {0, "ca-native", 0, OPT_CA_NATIVE},
     {0, "no-trust-env", 0, OPT_NO_TRUST_ENV},
     {'E', "cert", 1, OPT_CERT},
@@ -100,6 +101,7 @@ void hxc__cli_print_help(void)
 {
     fputs("Usage: hxc [options] URL...\n"
           "       hxc verify --roots ROOTS.pem --chain CHAIN.pem --host NAME [--time UNIX]\n"
+          "                  [--crls CRLS.pem] [--crl-check leaf|chain] [--max-depth N]\n"
           "\n"
           "An HTTP/2-first HTTPS client (BearSSL, nghttp2, llhttp).\n"
           "\n"
@@ -133,6 +135,10 @@ void hxc__cli_print_help(void)
           "      --cacert FILE         trust the CA certificates in FILE (PEM or DER)\n"
           "      --capath DIR          trust the certificates in DIR (hashed names as made\n"
           "                            by 'openssl rehash', or *.pem / *.crt files)\n"
+          "      --crlfile FILE        check revocation with the CRLs in FILE (PEM or DER,\n"
+          "                            several allowed): every certificate of the chain\n"
+          "                            below the root needs a current CRL of its issuer\n"
+          "                            that does not list it\n"
           "      --ca-native           trust the operating system's CA bundle\n"
           "  -k, --insecure            do not verify the server certificate (not\n"
           "                            recommended; the client certificate is still sent)\n"
@@ -188,7 +194,7 @@ void hxc__cli_print_help(void)
           "8 HTTP/1 protocol, 16 HTTP/2 protocol, 22 HTTP error with --fail, 23 write,\n"
           "26 read, 27 out of memory, 28 timeout, 35 TLS, 42 aborted, 47 too many\n"
           "redirects, 55 send, 56 receive, 58 client certificate or key, 60 certificate,\n"
-          "77 CA certificate file or directory.\n",
+          "77 CA certificate file or directory, 82 CRL file.\n",
           stdout);
 }
 
@@ -649,6 +655,7 @@ static int apply(struct cli_opts *opts, const struct opt_def *d, const char *nam
     case OPT_HELP: opts->action = CLI_ACTION_HELP; return CLI_EXIT_OK;
     case OPT_URL: return add_url(opts, arg);
     case OPT_CAPATH: opts->capath = arg; return CLI_EXIT_OK;
+    case OPT_CRLFILE: opts->crlfile = arg; return CLI_EXIT_OK;
     case OPT_CA_NATIVE: opts->ca_native = 1; return CLI_EXIT_OK;
     case OPT_NO_TRUST_ENV: opts->no_trust_env = 1; return CLI_EXIT_OK;
     case OPT_CERT: opts->cert = arg; return CLI_EXIT_OK;

@@ -31,7 +31,8 @@ enum cli_exit {
     CLI_EXIT_RECV = 56,
     CLI_EXIT_CLIENT_CERT = 58,
     CLI_EXIT_CERT = 60,
-    CLI_EXIT_CACERT = 77
+    CLI_EXIT_CACERT = 77,
+    CLI_EXIT_CRLFILE = 82
 };
 
 enum cli_action {
@@ -68,6 +69,7 @@ struct cli_opts {
     const char *method;   /* -X */
     const char *cacert;   /* --cacert */
     const char *capath;   /* --capath DIR */
+    const char *crlfile;  /* --crlfile FILE */
     int ca_native;        /* --ca-native */
     int no_trust_env;     /* --no-trust-env */
     const char *cert;     /* --cert FILE (certificate chain, maybe with the key) */

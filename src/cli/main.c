@@ -33,6 +33,8 @@
  *       missing, unreadable or without certificates; the same for --ca-native
  *       and for SSL_CERT_FILE / SSL_CERT_DIR from the environment
  *       ("problem with the CA cert")
+ *   82  --crlfile missing, unreadable, malformed or without any CRL
+ *       (curl's CURLE_SSL_CRL_BADFILE)
  *
  * Several URLs: the exit code is that of the first failing URL in
  * command-line order (src/cli/transfers.c).
@@ -137,6 +139,7 @@ static void fill_client_options(const struct cli_opts *opts, hxc_client_options 
     co->ssl.insecure = opts->insecure;
     co->ssl.cafile = opts->cacert;
     co->ssl.capath = opts->capath;
+    co->ssl.crlfile = opts->crlfile; /* curl: the whole chain is checked */
     co->ssl.ca_native = opts->ca_native;
     co->ssl.cert_file = opts->cert;
     co->ssl.key_file = opts->key;
@@ -173,15 +176,18 @@ static int names(const hxc_error *err, const char *what)
 }
 
 /* hxc_client_new failed: the SSL configuration is read there, CA sources
- * first, then the client certificate. The source a message names decides
- * between 77 (CA certificates) and 58 (client certificate or key). */
+ * first, then CRLs, then the client certificate. The source a message
+ * names decides between 82 (--crlfile), 77 (CA certificates) and 58
+ * (client certificate or key). */
 static int client_error(const struct cli_opts *opts, const hxc_error *err)
 {
     int file_like = err->code == HXC_E_FILE_READ || err->code == HXC_E_CONFIG ||
                     hxc_status_category(err->code) == HXC_CAT_CERTIFICATE;
     int cert_named = names(err, opts->cert) || names(err, opts->key);
     int code = hxc__cli_exit_code(err->code);
-    if (file_like && (names(err, opts->cacert) || names(err, opts->capath) ||
+    if (file_like && names(err, opts->crlfile))
+        code = CLI_EXIT_CRLFILE;
+    else if (file_like && (names(err, opts->cacert) || names(err, opts->capath) ||
                       strncmp(err->message, "SSL_CERT_", 9) == 0))
         code = CLI_EXIT_CACERT;
     else if (file_like && cert_named)
@@ -225,6 +231,7 @@ static int print_version(void)
     printf("llhttp %s\n", or_unknown(v.llhttp));
     printf("certifi %s\n", or_unknown(v.certifi));
     printf("trust anchors: %zu\n", v.trust_anchors);
+    printf("public suffix list: %s (%zu rules)\n", or_unknown(v.psl), v.psl_rules);
     printf("protocols: https http\n");
     printf("features: HTTP2 HTTP1.1 TLSv1.3 TLSv1.2\n");
     printf("tls: TLS 1.3 (hxc's engine on BearSSL primitives), TLS 1.2 (BearSSL)\n");

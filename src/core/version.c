@@ -5,6 +5,7 @@
 
 #include "hxc.h"
 #include "net/net.h"
+#include "x509/psl.h"
 #include "x509/x509.h"
 
 /* BearSSL has no version macro or function; Debian's package is 0.6. */
@@ -25,4 +26,6 @@ void hxc_version(hxc_version_info *v)
     v->certifi = hxc__certifi_version;
     v->trust_anchors = hxc__embedded_root_count;
     v->transport = hxc__net_transport;
+    v->psl = hxc__psl_version();
+    v->psl_rules = hxc__psl_rule_count();
 }

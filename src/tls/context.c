@@ -210,6 +210,62 @@ hxc_status hxc_ssl_context_set_tls_versions(hxc_ssl_context *c, int min_version,
     return HXC_OK;
 }
 
+hxc_status hxc_ssl_context_set_verify_flags(hxc_ssl_context *c, unsigned flags, hxc_error *err)
+{
+    hxc_status st = check_mutable(c, err);
+    if (st != HXC_OK)
+        return st;
+    if (flags & ~(unsigned)HXC_VERIFY_CRL_CHECK_CHAIN)
+        return hxc__err(err, HXC_E_CONFIG, 0,
+                        "unsupported verify flags 0x%x (hxc knows HXC_VERIFY_CRL_CHECK_LEAF = "
+                        "0x4 and HXC_VERIFY_CRL_CHECK_CHAIN = 0xc)",
+                        flags & ~(unsigned)HXC_VERIFY_CRL_CHECK_CHAIN);
+    /* 0x8 (OpenSSL's X509_V_FLAG_CRL_CHECK_ALL) is the "chain" part */
+    enum hxc__crl_mode mode = (flags & 0x8)                        ? HXC_CRL_CHAIN
+                              : (flags & HXC_VERIFY_CRL_CHECK_LEAF) ? HXC_CRL_LEAF
+                                                                    : HXC_CRL_NONE;
+    hxc__trust_store_set_crl_mode(c->trust, mode);
+    return HXC_OK;
+}
+
+hxc_status hxc_ssl_context_set_verify_max_depth(hxc_ssl_context *c, unsigned max_depth,
+                                                hxc_error *err)
+{
+    hxc_status st = check_mutable(c, err);
+    if (st != HXC_OK)
+        return st;
+    if (max_depth > 32)
+        return hxc__err(err, HXC_E_CONFIG, 0,
+                        "verify max depth %u is out of range (1 to 32 certificates, or 0 for "
+                        "the default of 10)", max_depth);
+    hxc__trust_store_set_max_depth(c->trust, max_depth);
+    return HXC_OK;
+}
+
+/* crlfile, crl_check and verify_max_depth of the options. */
+static hxc_status configure_revocation(hxc_ssl_context *c, const hxc_ssl_options *o,
+                                       hxc_error *err)
+{
+    hxc_status st = HXC_OK;
+    if (o->crl_check != 0 && o->crl_check != HXC_CRL_CHECK_LEAF &&
+        o->crl_check != HXC_CRL_CHECK_CHAIN)
+        return hxc__err(err, HXC_E_CONFIG, 0,
+                        "crl_check %d is not HXC_CRL_CHECK_LEAF (1) or HXC_CRL_CHECK_CHAIN (2)",
+                        o->crl_check);
+    if (o->crlfile != NULL)
+        st = hxc__trust_store_add_crl_file(c->trust, o->crlfile, err);
+    if (st != HXC_OK)
+        return st;
+    int check = o->crl_check ? o->crl_check : o->crlfile ? HXC_CRL_CHECK_CHAIN : 0;
+    if (check != 0)
+        st = hxc_ssl_context_set_verify_flags(
+            c, check == HXC_CRL_CHECK_LEAF ? HXC_VERIFY_CRL_CHECK_LEAF : HXC_VERIFY_CRL_CHECK_CHAIN,
+            err);
+    if (st == HXC_OK && o->verify_max_depth != 0)
+        st = hxc_ssl_context_set_verify_max_depth(c, o->verify_max_depth, err);
+    return st;
+}
+
 size_t hxc_ssl_context_anchor_count(const hxc_ssl_context *c)
 {
     return c ? hxc__trust_store_count(c->trust) : 0;
@@ -267,6 +323,8 @@ static hxc_status configure(hxc_ssl_context *c, const hxc_ssl_options *o, hxc_er
         if (env == 0)
             st = hxc_ssl_context_load_default_roots(c, err);
     }
+    if (st == HXC_OK)
+        st = configure_revocation(c, o, err);
     if (st != HXC_OK)
         return st;
     if (o->cert_data)

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "base/err.h"
+#include "x509/crl.h"
 #include "x509/x509.h"
 
 hxc_status hxc__trust_store_add_dir(struct hxc__trust_store *ts, const char *path,
@@ -29,7 +30,9 @@ hxc_status hxc__trust_store_add_dir(struct hxc__trust_store *ts, const char *pat
             continue;
         hxc_error one;
         size_t had = hxc__trust_store_count(ts);
-        /* files that hold no certificate (READMEs, CRLs) are skipped */
+        size_t had_crls = hxc__crl_set_count(hxc__trust_store_crls(ts));
+        /* files that hold no certificate (READMEs) are skipped; CRLs (OpenSSL's
+         * HASH.r0 files) join the store's CRL set but are not certificates */
         hxc_status fst = hxc__trust_store_add_file(ts, file, &one);
         if (fst == HXC_E_NOMEM) {
             closedir(d);
@@ -37,7 +40,8 @@ hxc_status hxc__trust_store_add_dir(struct hxc__trust_store *ts, const char *pat
                 *err = one;
             return fst;
         }
-        if (fst == HXC_OK || hxc__trust_store_count(ts) > had)
+        int only_crls = hxc__crl_set_count(hxc__trust_store_crls(ts)) > had_crls;
+        if (hxc__trust_store_count(ts) > had || (fst == HXC_OK && !only_crls))
             loaded++;
     }
     closedir(d);

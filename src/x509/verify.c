@@ -24,21 +24,26 @@
 #include <string.h>
 
 #include "base/err.h"
+#include "x509/crl.h"
 #include "x509/der.h"
+#include "x509/psl.h"
 #include "x509/verify.h"
 #include "x509/x509.h"
 
-#define MAX_PATH 10       /* certificates in a path, leaf and anchor included */
+#define MAX_PATH 10       /* default: certificates in a path, leaf and anchor included */
+#define MAX_PATH_LIMIT 32 /* the most hxc__trust_store_set_max_depth allows */
 #define MAX_CHAIN 32      /* certificates considered from what was sent */
 #define MAX_SIG_CHECKS 64 /* bound on the work of path building */
 #define MIN_RSA_BITS 2048
+#define MAX_SANS 2048     /* subjectAltName entries per certificate */
+#define MAX_NC_WORK 250000 /* name-constraint comparisons per verification */
 
 /* ------------------------------------------------------------ certificates */
 
 struct cert {
     const unsigned char *der;
     size_t der_len;
-    struct der_item tbs, issuer, subject;
+    struct der_item tbs, issuer, subject, spki;
     int64_t not_before, not_after;
     struct hxc__sig sig;
     /* public key (copied from BearSSL's decoder) */
@@ -46,21 +51,30 @@ struct cert {
     br_x509_pkey pkey;
     unsigned char key_buf[BR_X509_BUFSIZE_KEY];
     unsigned key_bits;
+    struct der_item serial;  /* INTEGER contents */
     /* extensions */
+    uint64_t critical;       /* bit EXT_x: that extension is marked critical */
     int has_bc, ca;
     long pathlen;            /* -1: none */
     int has_ku;
     unsigned char ku0;       /* first byte of the keyUsage bits */
-    int has_eku, eku_server;
+    int has_eku, eku_server, eku_any;
     int has_san, has_nc, has_ski, has_aki;
     struct der_item san, nc, ski, aki_keyid;
     int has_aki_keyid;
+    int has_pc, has_inhibit_any, has_aia;
+    long require_explicit;   /* policyConstraints requireExplicitPolicy; -1: none */
+    const char *bad_aia;     /* why authorityInfoAccess does not parse */
     char unknown_critical[64];
     int self_issued;
+    int anchor;              /* from the trust store */
 };
+
+#define CRITICAL(c, ext) (((c)->critical >> (ext)) & 1)
 
 static const unsigned char OID_EKU_SERVER[] = {0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x01};
 static const unsigned char OID_EKU_ANY[] = {0x55, 0x1d, 0x25, 0x00};
+static const unsigned char OID_AIA[] = {0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x01};
 
 /* id-ce extensions: 2.5.29.N */
 enum {
@@ -115,9 +129,10 @@ static const char *parse_eku(struct cert *c, const struct der_item *v)
     while ((rc = hxc__der_next(&r, &oid)) == 1) {
         if (oid.tag != DER_OID)
             return "malformed extendedKeyUsage";
-        if (hxc__der_oid_is(&oid, OID_EKU_SERVER, sizeof OID_EKU_SERVER) ||
-            hxc__der_oid_is(&oid, OID_EKU_ANY, sizeof OID_EKU_ANY))
+        if (hxc__der_oid_is(&oid, OID_EKU_SERVER, sizeof OID_EKU_SERVER))
             c->eku_server = 1;
+        else if (hxc__der_oid_is(&oid, OID_EKU_ANY, sizeof OID_EKU_ANY))
+            c->eku_any = 1;
     }
     return rc < 0 ? "malformed extendedKeyUsage" : NULL;
 }
@@ -130,10 +145,61 @@ static const char *parse_aki(struct cert *c, const struct der_item *v)
     if (hxc__der_expect(&r, DER_SEQUENCE, &seq) != 0)
         return "malformed authorityKeyIdentifier";
     hxc__der_enter(&r, &seq);
+    /* { keyIdentifier [0], authorityCertIssuer [1] GeneralNames,
+     *   authorityCertSerialNumber [2] } (RFC 5280 4.2.1.1), all optional */
+    struct der_item issuer, serial;
     int rc = hxc__der_optional(&r, DER_CTX(0), &c->aki_keyid);
-    if (rc < 0)
+    int rc1 = rc < 0 ? -1 : hxc__der_optional(&r, DER_CTX_CONS(1), &issuer);
+    int rc2 = rc1 < 0 ? -1 : hxc__der_optional(&r, DER_CTX(2), &serial);
+    if (rc < 0 || rc1 < 0 || rc2 < 0 || !hxc__der_at_end(&r) || rc1 != rc2 ||
+        (rc == 1 && c->aki_keyid.len == 0))
         return "malformed authorityKeyIdentifier";
     c->has_aki_keyid = rc == 1;
+    return NULL;
+}
+
+/* AuthorityInfoAccessSyntax (RFC 5280 4.2.2.1): SEQUENCE SIZE (1..MAX) OF
+ * SEQUENCE { accessMethod OID, accessLocation GeneralName }. */
+static const char *parse_aia(const struct der_item *v)
+{
+    struct der_reader r, rs, ra;
+    struct der_item seq, ad, it;
+    int rc, n = 0;
+    hxc__der_init(&r, v->val, v->len);
+    if (hxc__der_expect(&r, DER_SEQUENCE, &seq) != 0 || !hxc__der_at_end(&r))
+        return "not a SEQUENCE";
+    hxc__der_enter(&rs, &seq);
+    while ((rc = hxc__der_next(&rs, &ad)) == 1) {
+        n++;
+        hxc__der_enter(&ra, &ad);
+        if (ad.tag != DER_SEQUENCE || hxc__der_expect(&ra, DER_OID, &it) != 0)
+            return "an access description without a method";
+        if (hxc__der_next(&ra, &it) != 1 || (it.tag & 0xc0) != 0x80 || !hxc__der_at_end(&ra))
+            return "an access location that is not one GeneralName";
+    }
+    if (rc < 0)
+        return "malformed DER";
+    return n == 0 ? "no access description" : NULL;
+}
+
+/* PolicyConstraints (4.2.1.11): at least one of [0] requireExplicitPolicy
+ * and [1] inhibitPolicyMapping, each a SkipCerts INTEGER. */
+static const char *parse_pc(struct cert *c, const struct der_item *v)
+{
+    struct der_reader r;
+    struct der_item seq, it;
+    hxc__der_init(&r, v->val, v->len);
+    if (hxc__der_expect(&r, DER_SEQUENCE, &seq) != 0 || !hxc__der_at_end(&r) || seq.len == 0)
+        return "malformed policyConstraints";
+    hxc__der_enter(&r, &seq);
+    int rc = hxc__der_optional(&r, DER_CTX(0), &it);
+    if (rc < 0 || (rc == 1 && (it.len == 0 || it.len > 2 || (it.val[0] & 0x80))))
+        return "malformed policyConstraints";
+    if (rc == 1)
+        c->require_explicit = it.len == 1 ? it.val[0] : (it.val[0] << 8) | it.val[1];
+    rc = hxc__der_optional(&r, DER_CTX(1), &it);
+    if (rc < 0 || (rc == 1 && it.len == 0) || !hxc__der_at_end(&r))
+        return "malformed policyConstraints";
     return NULL;
 }
 
@@ -170,7 +236,14 @@ static const char *parse_extension(struct cert *c, const struct der_item *ext)
     if (hxc__der_expect(&r, DER_OCTET_STRING, &val) != 0 || !hxc__der_at_end(&r))
         return "malformed extension";
     const char *e = NULL;
-    int known = oid.len == 3 && oid.val[0] == 0x55 && oid.val[1] == 0x1d;
+    int known = oid.len == 3 && oid.val[0] == 0x55 && oid.val[1] == 0x1d && oid.val[2] < 64;
+    if (known && critical)
+        c->critical |= (uint64_t)1 << oid.val[2];
+    if (hxc__der_oid_is(&oid, OID_AIA, sizeof OID_AIA)) {
+        if ((e = once(&c->has_aia)) == NULL)
+            c->bad_aia = parse_aia(&val);
+        return e;
+    }
     switch (known ? oid.val[2] : 0) {
     case EXT_BC:
         if ((e = once(&c->has_bc)) == NULL)
@@ -200,11 +273,17 @@ static const char *parse_extension(struct cert *c, const struct der_item *ext)
         if ((e = once(&c->has_aki)) == NULL)
             e = parse_aki(c, &val);
         break;
+    case EXT_POLICY_CONSTRAINTS:
+        if ((e = once(&c->has_pc)) == NULL)
+            e = parse_pc(c, &val);
+        break;
+    case EXT_INHIBIT_ANY:
+        if ((e = once(&c->has_inhibit_any)) == NULL && only_child(&val, DER_INTEGER, &val) != 0)
+            e = "malformed inhibitAnyPolicy";
+        break;
     case EXT_POLICIES:
     case EXT_POLICY_MAPPINGS:
-    case EXT_POLICY_CONSTRAINTS:
-    case EXT_INHIBIT_ANY:
-        break; /* understood enough: no policy OIDs are required by hxc */
+        break; /* no policy OIDs are required by hxc (see check_policy) */
     default:
         if (critical && c->unknown_critical[0] == '\0')
             hxc__der_oid_text(oid.val, oid.len, c->unknown_critical, sizeof c->unknown_critical);
@@ -299,6 +378,7 @@ static const char *cert_parse(struct cert *c, const unsigned char *der, size_t l
     c->der = der;
     c->der_len = len;
     c->pathlen = -1;
+    c->require_explicit = -1;
     hxc__der_init(&r, der, len);
     if (hxc__der_expect(&r, DER_SEQUENCE, &cert) != 0 || !hxc__der_at_end(&r))
         return "not a DER certificate";
@@ -313,7 +393,7 @@ static const char *cert_parse(struct cert *c, const unsigned char *der, size_t l
 
     hxc__der_enter(&tr, &c->tbs);
     if (hxc__der_optional(&tr, DER_CTX_CONS(0), &it) < 0 ||
-        hxc__der_expect(&tr, DER_INTEGER, &it) != 0)
+        hxc__der_expect(&tr, DER_INTEGER, &c->serial) != 0 || c->serial.len == 0)
         return "malformed version or serial number";
     if (hxc__der_expect(&tr, DER_SEQUENCE, &inner_alg) != 0 || inner_alg.tlv_len != alg.tlv_len ||
         memcmp(inner_alg.tlv, alg.tlv, alg.tlv_len) != 0)
@@ -321,7 +401,7 @@ static const char *cert_parse(struct cert *c, const unsigned char *der, size_t l
     if (hxc__der_expect(&tr, DER_SEQUENCE, &c->issuer) != 0 ||
         hxc__der_expect(&tr, DER_SEQUENCE, &validity) != 0 ||
         hxc__der_expect(&tr, DER_SEQUENCE, &c->subject) != 0 ||
-        hxc__der_expect(&tr, DER_SEQUENCE, &it) != 0) /* subjectPublicKeyInfo */
+        hxc__der_expect(&tr, DER_SEQUENCE, &c->spki) != 0)
         return "malformed names or key";
     e = parse_validity(c, &validity);
     if (e != NULL)
@@ -434,8 +514,8 @@ int hxc__dns_san_matches(const char *pattern, size_t len, const char *host)
         /* RFC 6125 6.4.3, restricted: the whole left-most label only. */
         const char *rest = pattern + 2;
         size_t rlen = len - 2;
-        if (!plain_dns(rest, rlen) || memchr(rest, '.', rlen) == NULL)
-            return 0; /* "*.com": never directly under a single-label suffix */
+        if (!plain_dns(rest, rlen) || hxc__psl_is_public_suffix(rest, rlen))
+            return 0; /* "*.com", "*.co.uk": never directly under a public suffix */
         const char *dot = strchr(host, '.');
         if (dot == NULL || dot == host)
             return 0;
@@ -482,16 +562,19 @@ struct vctx {
     int *usable;             /* 0: unparsable or duplicate */
     size_t n;
     int64_t now;
-    const struct cert *path[MAX_PATH];
+    const struct cert *path[MAX_PATH_LIMIT];
+    size_t max_path;         /* certificates in a path at most */
     int in_path[MAX_CHAIN];
     unsigned sig_checks;
+    unsigned long nc_work;   /* name-constraint comparisons so far */
+    int limit_hit;           /* a work limit stopped the search */
     /* the most meaningful failure so far */
     int best_score;
     hxc_status best_code;
     char best[256];
 };
 
-enum { RANK_UNTRUSTED = 1, RANK_SIGNATURE = 2, RANK_POLICY = 3 };
+enum { RANK_UNTRUSTED = 1, RANK_SIGNATURE = 2, RANK_POLICY = 3, RANK_LIMIT = 4 };
 
 static void where(const struct cert *c, size_t depth, char *out, size_t outsz)
 {
@@ -549,11 +632,97 @@ static int check_validity(struct vctx *v, const struct cert *c, size_t depth)
     return 1;
 }
 
+/* GeneralName tags (RFC 5280 4.2.1.6). */
+enum {
+    GN_OTHER = 0xa0, GN_EMAIL = 0x81, GN_DNS = 0x82, GN_X400 = 0xa3, GN_DIRNAME = 0xa4,
+    GN_EDI = 0xa5, GN_URI = 0x86, GN_IP = 0x87, GN_RID = 0x88
+};
+
+static void name_text(unsigned type, const struct der_item *name, char *out, size_t outsz)
+{
+    char addr[INET6_ADDRSTRLEN];
+    switch (type) {
+    case GN_DNS:
+        snprintf(out, outsz, "DNS name %.*s", (int)(name->len > 100 ? 100 : name->len),
+                 (const char *)name->val);
+        return;
+    case GN_EMAIL:
+        snprintf(out, outsz, "email %.*s", (int)(name->len > 100 ? 100 : name->len),
+                 (const char *)name->val);
+        return;
+    case GN_IP:
+        if (inet_ntop(name->len == 4 ? AF_INET : AF_INET6, name->val, addr, sizeof addr) &&
+            (name->len == 4 || name->len == 16))
+            snprintf(out, outsz, "IP address %s", addr);
+        else
+            snprintf(out, outsz, "malformed IP address");
+        return;
+    default: {
+        char dn[120];
+        hxc__der_format_name(name->tlv, name->tlv_len, dn, sizeof dn);
+        snprintf(out, outsz, "subject %s", dn);
+    }
+    }
+}
+
+static int subject_is_empty(const struct cert *c)
+{
+    return c->subject.len == 0;
+}
+
+/* Why BearSSL's decoder refused the key, from the SubjectPublicKeyInfo's
+ * algorithm (and the curve of an EC key). */
+static void key_refusal(const struct cert *c, char *out, size_t outsz)
+{
+    static const unsigned char OID_EC[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01};
+    struct der_reader r, ra;
+    struct der_item alg, oid, param;
+    char text[64];
+    hxc__der_enter(&r, &c->spki);
+    if (hxc__der_expect(&r, DER_SEQUENCE, &alg) != 0) {
+        snprintf(out, outsz, "malformed public key");
+        return;
+    }
+    hxc__der_enter(&ra, &alg);
+    if (hxc__der_expect(&ra, DER_OID, &oid) != 0) {
+        snprintf(out, outsz, "malformed public key algorithm");
+        return;
+    }
+    if (hxc__der_oid_is(&oid, OID_EC, sizeof OID_EC) && hxc__der_next(&ra, &param) == 1 &&
+        param.tag == DER_OID) {
+        hxc__der_oid_text(param.val, param.len, text, sizeof text);
+        snprintf(out, outsz, "elliptic curve %s is not P-256, P-384 or P-521", text);
+        return;
+    }
+    hxc__der_oid_text(oid.val, oid.len, text, sizeof text);
+    snprintf(out, outsz, "unsupported public key type %s (BearSSL error %d)", text, c->key_err);
+}
+
+/* 1 when the RSA exponent is odd, at least 3 and at most 2^32 - 1: larger
+ * ones are legal but let a chain cost a full modular exponentiation per
+ * signature (the DER-chain fuzzer's slow input). */
+static int rsa_exponent_ok(const br_rsa_public_key *k)
+{
+    size_t i = 0;
+    while (i < k->elen && k->e[i] == 0)
+        i++;
+    if (i == k->elen || k->elen - i > 4 || !(k->e[k->elen - 1] & 1))
+        return 0;
+    return k->elen - i > 1 || k->e[i] >= 3;
+}
+
 static int check_key(struct vctx *v, const struct cert *c, size_t depth)
 {
     if (c->key_err != 0) {
+        char why[120];
+        key_refusal(c, why, sizeof why);
+        fail(v, RANK_POLICY, HXC_E_CERT_UNSUPPORTED, c, depth, "%s", why);
+        return 0;
+    }
+    if (c->pkey.key_type == BR_KEYTYPE_RSA && !rsa_exponent_ok(&c->pkey.key.rsa)) {
         fail(v, RANK_POLICY, HXC_E_CERT_UNSUPPORTED, c, depth,
-             "unsupported public key type (BearSSL error %d)", c->key_err);
+             "RSA public exponent not accepted (odd, from 3 to 2^32-1; Baseline Requirements "
+             "6.1.6)");
         return 0;
     }
     if (c->pkey.key_type == BR_KEYTYPE_RSA && c->key_bits < MIN_RSA_BITS) {
@@ -562,13 +731,171 @@ static int check_key(struct vctx *v, const struct cert *c, size_t depth)
              MIN_RSA_BITS);
         return 0;
     }
-    if (c->pkey.key_type == BR_KEYTYPE_EC &&
-        !((br_ec_get_default()->supported_curves >> c->pkey.key.ec.curve) & 1)) {
+    if (c->pkey.key_type == BR_KEYTYPE_RSA && c->key_bits % 8 != 0) {
+        fail(v, RANK_POLICY, HXC_E_CERT_WEAK_KEY, c, depth,
+             "RSA modulus of %u bits is not a whole number of bytes (Baseline Requirements "
+             "6.1.5)", c->key_bits);
+        return 0;
+    }
+    if (c->pkey.key_type != BR_KEYTYPE_EC)
+        return 1;
+    int curve = c->pkey.key.ec.curve;
+    if (curve != BR_EC_secp256r1 && curve != BR_EC_secp384r1 && curve != BR_EC_secp521r1) {
         fail(v, RANK_POLICY, HXC_E_CERT_UNSUPPORTED, c, depth,
-             "unsupported elliptic curve (BearSSL curve %d)", c->pkey.key.ec.curve);
+             "elliptic curve %d is not P-256, P-384 or P-521", curve);
         return 0;
     }
     return 1;
+}
+
+/* ---- the RFC 5280 / Baseline Requirements profile */
+
+/* Why the DNS name (a SAN or a name constraint) is not in preferred name
+ * syntax (RFC 1034 3.5 with RFC 1123's leading digits), or NULL. A
+ * wildcard is allowed only as the whole left-most label of a SAN. */
+static const char *dns_syntax(const unsigned char *p, size_t n, int wildcard_ok)
+{
+    if (n == 0)
+        return "empty name";
+    if (n > 253)
+        return "longer than 253 characters";
+    if (p[0] == '.')
+        return "starts with a dot";
+    if (p[n - 1] == '.')
+        return "ends with a dot";
+    size_t i = 0;
+    if (wildcard_ok && n > 2 && p[0] == '*' && p[1] == '.')
+        i = 2;
+    for (size_t label = i; i <= n; i++) {
+        if (i < n && p[i] != '.') {
+            unsigned char ch = p[i];
+            if (ch == '*')
+                return "wildcard that is not the whole left-most label";
+            if (ch == '_')
+                return "underscore";
+            if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                  (ch >= '0' && ch <= '9') || ch == '-'))
+                return "invalid character";
+            continue;
+        }
+        if (i == label)
+            return "empty label";
+        if (i - label > 63)
+            return "label longer than 63 characters";
+        if (p[label] == '-' || p[i - 1] == '-')
+            return "label starting or ending with a hyphen";
+        label = i + 1;
+    }
+    return NULL;
+}
+
+static int positive_nonzero(const struct der_item *i)
+{
+    if (i->val[0] & 0x80)
+        return 0;
+    for (size_t k = 0; k < i->len; k++)
+        if (i->val[k] != 0)
+            return 1;
+    return 0;
+}
+
+/* The serial number (RFC 5280 4.1.2.2); anchors are exempt (six certifi
+ * roots have serial 0). */
+static int check_serial(struct vctx *v, const struct cert *c, size_t depth)
+{
+    size_t len = c->serial.len - (c->serial.val[0] == 0 && c->serial.len > 1);
+    const char *why = NULL;
+    if (!positive_nonzero(&c->serial))
+        why = "serial number is zero or negative";
+    else if (len > 20)
+        why = "serial number longer than 20 octets";
+    if (why == NULL || c->anchor)
+        return 1;
+    fail(v, RANK_POLICY, HXC_E_CERT_PROFILE, c, depth, "%s (RFC 5280 4.1.2.2)", why);
+    return 0;
+}
+
+/* Every entry of the subjectAltName: a known form and a valid value
+ * (RFC 5280 4.2.1.6), at most MAX_SANS of them. */
+static int check_san_values(struct vctx *v, const struct cert *c, size_t depth)
+{
+    struct der_reader r;
+    struct der_item gn;
+    size_t count = 0;
+    int rc;
+    hxc__der_enter(&r, &c->san);
+    while ((rc = hxc__der_next(&r, &gn)) == 1) {
+        const char *why = NULL;
+        if (++count > MAX_SANS) {
+            fail(v, RANK_LIMIT, HXC_E_CERT_LIMIT, c, depth,
+                 "more than %d subjectAltName entries", MAX_SANS);
+            return 0;
+        }
+        if (gn.tag == GN_DNS)
+            why = dns_syntax(gn.val, gn.len, 1);
+        else if (gn.tag == GN_IP && gn.len != 4 && gn.len != 16)
+            why = "an IP address that is neither 4 nor 16 bytes";
+        else if (gn.tag == GN_EMAIL) {
+            const unsigned char *at = memchr(gn.val, '@', gn.len);
+            if (at == NULL || at == gn.val)
+                why = "an email address without a local part and '@'";
+            else
+                why = dns_syntax(at + 1, gn.len - (size_t)(at + 1 - gn.val), 0);
+        }
+        if (why != NULL) {
+            char what[140];
+            name_text(gn.tag, &gn, what, sizeof what);
+            fail(v, RANK_POLICY, HXC_E_CERT_PROFILE, c, depth,
+                 "invalid subjectAltName %s: %s", what, why);
+            return 0;
+        }
+    }
+    if (rc < 0 || count == 0) {
+        fail(v, RANK_POLICY, HXC_E_CERT_MALFORMED, c, depth, "malformed subjectAltName");
+        return 0;
+    }
+    return 1;
+}
+
+/* Rules on every certificate of a path, the anchor included (with the
+ * exemptions RFC 5280 gives trust anchors). */
+static int check_profile(struct vctx *v, const struct cert *c, size_t depth)
+{
+    const char *why = NULL;
+    int is_ca = c->has_bc && c->ca;
+    if (!check_serial(v, c, depth))
+        return 0;
+    if (c->bad_aia != NULL) {
+        fail(v, RANK_POLICY, HXC_E_CERT_MALFORMED, c, depth,
+             "authorityInfoAccess does not parse: %s", c->bad_aia);
+        return 0;
+    }
+    if (!c->anchor && !c->self_issued && !c->has_aki)
+        why = "authorityKeyIdentifier missing (RFC 5280 4.2.1.1)";
+    else if (!c->anchor && !c->self_issued && !c->has_aki_keyid)
+        why = "authorityKeyIdentifier without a keyIdentifier (RFC 5280 4.2.1.1)";
+    else if (c->has_aki && CRITICAL(c, EXT_AKI))
+        why = "authorityKeyIdentifier marked critical (RFC 5280 4.2.1.1)";
+    else if (subject_is_empty(c) && !c->has_san)
+        why = "empty subject and no subjectAltName (RFC 5280 4.2.1.6)";
+    else if (subject_is_empty(c) && !CRITICAL(c, EXT_SAN))
+        why = "subjectAltName not critical although the subject is empty (RFC 5280 4.2.1.6)";
+    else if (!subject_is_empty(c) && c->has_san && CRITICAL(c, EXT_SAN))
+        why = "subjectAltName critical although the subject is not empty (Baseline "
+              "Requirements 7.1.2.7.12)";
+    else if (c->has_nc && !is_ca)
+        why = "nameConstraints in a certificate that is not a CA (RFC 5280 4.2.1.10)";
+    else if (c->has_ku && (c->ku0 & 0x04) && !is_ca)
+        why = "keyUsage keyCertSign without basicConstraints cA=TRUE (RFC 5280 4.2.1.3)";
+    else if (c->has_pc && !CRITICAL(c, EXT_POLICY_CONSTRAINTS))
+        why = "policyConstraints not marked critical (RFC 5280 4.2.1.11)";
+    else if (c->has_inhibit_any && !CRITICAL(c, EXT_INHIBIT_ANY))
+        why = "inhibitAnyPolicy not marked critical (RFC 5280 4.2.1.14)";
+    if (why != NULL) {
+        fail(v, RANK_POLICY, HXC_E_CERT_PROFILE, c, depth, "%s", why);
+        return 0;
+    }
+    return !c->has_san || check_san_values(v, c, depth);
 }
 
 /* Checks every certificate gets at any depth, the anchor included. */
@@ -581,7 +908,7 @@ static int check_self(struct vctx *v, const struct cert *c, size_t depth)
              "unknown critical extension %s", c->unknown_critical);
         return 0;
     }
-    return check_key(v, c, depth);
+    return check_key(v, c, depth) && check_profile(v, c, depth);
 }
 
 /* The signature algorithm of c, before any issuer is tried. */
@@ -601,8 +928,6 @@ static int check_sig_alg(struct vctx *v, const struct cert *c, size_t depth)
 }
 
 /* ---- name constraints (RFC 5280 4.2.1.10) */
-
-enum { GN_EMAIL = 0x81, GN_DNS = 0x82, GN_DIRNAME = 0xa4, GN_IP = 0x87 };
 
 static int email_in_subtree(const struct der_item *name, const struct der_item *base)
 {
@@ -672,7 +997,7 @@ static int name_in_subtree(unsigned type, const struct der_item *name,
 
 /* Over the GeneralSubtrees: *has_type tells whether any base is of `type`.
  * Returns 1 when `name` lies in one of them. */
-static int in_subtrees(const struct der_item *subtrees, unsigned type,
+static int in_subtrees(struct vctx *v, const struct der_item *subtrees, unsigned type,
                        const struct der_item *name, int excluded, int *has_type)
 {
     struct der_reader r, rs;
@@ -680,41 +1005,18 @@ static int in_subtrees(const struct der_item *subtrees, unsigned type,
     *has_type = 0;
     hxc__der_enter(&r, subtrees);
     while (hxc__der_next(&r, &st) == 1) {
+        if (++v->nc_work > MAX_NC_WORK) {
+            v->limit_hit = 1;
+            return 0;
+        }
         hxc__der_enter(&rs, &st);
-        if (st.tag != DER_SEQUENCE || hxc__der_next(&rs, &base) != 1 || base.tag != type)
+        if (hxc__der_next(&rs, &base) != 1 || base.tag != type)
             continue;
         *has_type = 1;
         if (name_in_subtree(type, name, &base, excluded))
             return 1;
     }
     return 0;
-}
-
-static void name_text(unsigned type, const struct der_item *name, char *out, size_t outsz)
-{
-    char addr[INET6_ADDRSTRLEN];
-    switch (type) {
-    case GN_DNS:
-        snprintf(out, outsz, "DNS name %.*s", (int)(name->len > 100 ? 100 : name->len),
-                 (const char *)name->val);
-        return;
-    case GN_EMAIL:
-        snprintf(out, outsz, "email %.*s", (int)(name->len > 100 ? 100 : name->len),
-                 (const char *)name->val);
-        return;
-    case GN_IP:
-        if (inet_ntop(name->len == 4 ? AF_INET : AF_INET6, name->val, addr, sizeof addr) &&
-            (name->len == 4 || name->len == 16))
-            snprintf(out, outsz, "IP address %s", addr);
-        else
-            snprintf(out, outsz, "malformed IP address");
-        return;
-    default: {
-        char dn[120];
-        hxc__der_format_name(name->tlv, name->tlv_len, dn, sizeof dn);
-        snprintf(out, outsz, "subject %s", dn);
-    }
-    }
 }
 
 struct nc_sets {
@@ -729,40 +1031,127 @@ static int check_name(struct vctx *v, const struct nc_sets *s, unsigned type,
 {
     int has_type;
     const char *verdict = NULL;
-    if (s->has_excluded && in_subtrees(&s->excluded, type, name, 1, &has_type))
+    if (s->has_excluded && in_subtrees(v, &s->excluded, type, name, 1, &has_type))
         verdict = "is excluded by";
-    else if (s->has_permitted && !in_subtrees(&s->permitted, type, name, 0, &has_type) &&
+    else if (s->has_permitted && !in_subtrees(v, &s->permitted, type, name, 0, &has_type) &&
              has_type)
         verdict = "is not permitted by";
+    if (v->limit_hit) {
+        fail(v, RANK_LIMIT, HXC_E_CERT_LIMIT, x, xdepth,
+             "name constraint checks stopped after %d comparisons: too many names or "
+             "constraints in the chain", MAX_NC_WORK);
+        return 0;
+    }
     if (verdict == NULL)
         return 1;
     char what[140], xname[100];
     name_text(type, name, what, sizeof what);
     hxc__der_format_short_name(x->subject.tlv, x->subject.tlv_len, xname, sizeof xname);
+    int san_dn = type == GN_DIRNAME && name->tlv != c->subject.tlv; /* "subject ..." */
     fail(v, RANK_POLICY, HXC_E_CERT_NAME_CONSTRAINTS, c, depth,
-         "%s %s the name constraints of %s at depth %zu", what, verdict, xname, xdepth);
+         "%s%s %s the name constraints of %s at depth %zu", san_dn ? "directoryName " : "",
+         san_dn ? what + strlen("subject ") : what, verdict, xname, xdepth);
     return 0;
 }
 
-static int parse_nc(const struct cert *x, struct nc_sets *s)
+/* 1 when the mask (n bytes) is ones then zeros. */
+static int contiguous_mask(const unsigned char *m, size_t n)
+{
+    size_t i = 0;
+    while (i < n && m[i] == 0xff)
+        i++;
+    if (i < n) {
+        unsigned inv = (unsigned)(~m[i++]) & 0xffu; /* 0..01..1 when b is 1..10..0 */
+        if ((inv & (inv + 1)) != 0)
+            return 0;
+    }
+    while (i < n)
+        if (m[i++] != 0)
+            return 0;
+    return 1;
+}
+
+/* Why the GeneralSubtrees (RFC 5280 4.2.1.10) are malformed, or NULL:
+ * empty; a subtree with a minimum or maximum; a DNS base that is not a
+ * name in preferred syntax (a leading period belongs to URI and email
+ * constraints only); an IP base that is not an address and a contiguous
+ * mask. */
+static const char *subtrees_syntax(const struct der_item *subtrees)
+{
+    struct der_reader r, rs;
+    struct der_item st, base;
+    int rc, n = 0;
+    hxc__der_enter(&r, subtrees);
+    while ((rc = hxc__der_next(&r, &st)) == 1) {
+        n++;
+        hxc__der_enter(&rs, &st);
+        if (st.tag != DER_SEQUENCE || hxc__der_next(&rs, &base) != 1 || !hxc__der_at_end(&rs))
+            return "a subtree with a minimum or maximum, or not a GeneralName";
+        if (base.tag == GN_DNS && base.len > 0 && base.val[0] == '.')
+            return "a DNS name with a leading period";
+        if (base.tag == GN_DNS && base.len > 0 && dns_syntax(base.val, base.len, 0) != NULL)
+            return "a DNS name that is not a valid host name";
+        if (base.tag == GN_IP &&
+            ((base.len != 8 && base.len != 32) ||
+             !contiguous_mask(base.val + base.len / 2, base.len / 2)))
+            return "an IP address range that is not an address and a contiguous mask";
+    }
+    if (rc < 0)
+        return "malformed DER";
+    return n == 0 ? "empty subtrees" : NULL;
+}
+
+static const char *parse_nc(const struct cert *x, struct nc_sets *s)
 {
     struct der_reader r;
     memset(s, 0, sizeof *s);
     hxc__der_enter(&r, &x->nc);
     int rc = hxc__der_optional(&r, DER_CTX_CONS(0), &s->permitted);
     if (rc < 0)
-        return -1;
+        return "malformed DER";
     s->has_permitted = rc == 1;
     rc = hxc__der_optional(&r, DER_CTX_CONS(1), &s->excluded);
     if (rc < 0 || !hxc__der_at_end(&r))
-        return -1;
+        return "malformed DER";
     s->has_excluded = rc == 1;
+    if (!s->has_permitted && !s->has_excluded)
+        return "neither permitted nor excluded subtrees";
+    const char *why = s->has_permitted ? subtrees_syntax(&s->permitted) : NULL;
+    if (why == NULL && s->has_excluded)
+        why = subtrees_syntax(&s->excluded);
+    return why;
+}
+
+/* 1 when one of the subtrees has a base of this GeneralName type. */
+static int has_subtree_type(const struct nc_sets *s, unsigned type)
+{
+    const struct der_item *sets[2] = {s->has_permitted ? &s->permitted : NULL,
+                                      s->has_excluded ? &s->excluded : NULL};
+    for (int k = 0; k < 2; k++) {
+        struct der_reader r, rs;
+        struct der_item st, base;
+        if (sets[k] == NULL)
+            continue;
+        hxc__der_enter(&r, sets[k]);
+        while (hxc__der_next(&r, &st) == 1) {
+            hxc__der_enter(&rs, &st);
+            if (hxc__der_next(&rs, &base) == 1 && base.tag == type)
+                return 1;
+        }
+    }
     return 0;
 }
 
-static int subject_is_empty(const struct cert *c)
+static const char *gn_type_name(unsigned tag)
 {
-    return c->subject.len == 0;
+    switch (tag) {
+    case GN_OTHER: return "otherName";
+    case GN_X400: return "x400Address";
+    case GN_EDI: return "ediPartyName";
+    case GN_RID: return "registeredID";
+    case GN_URI: return "uniformResourceIdentifier";
+    }
+    return "unknown";
 }
 
 /* The constraints of x (at xdepth) over c (at depth, below x). */
@@ -774,13 +1163,28 @@ static int check_nc_one(struct vctx *v, const struct nc_sets *s, const struct ce
         return 0;
     if (!c->has_san)
         return 1;
-    struct der_reader r;
-    struct der_item gn;
+    struct der_reader r, rd;
+    struct der_item gn, dn;
+    int uri_constrained = has_subtree_type(s, GN_URI);
     hxc__der_enter(&r, &c->san);
     while (hxc__der_next(&r, &gn) == 1) {
-        if (gn.tag != GN_DNS && gn.tag != GN_IP && gn.tag != GN_EMAIL)
+        if (gn.tag == GN_DIRNAME) { /* [4] holds a Name, checked like the subject */
+            hxc__der_enter(&rd, &gn);
+            if (hxc__der_expect(&rd, DER_SEQUENCE, &dn) == 0 &&
+                !check_name(v, s, GN_DIRNAME, &dn, x, xdepth, c, depth))
+                return 0;
             continue;
-        if (!check_name(v, s, gn.tag, &gn, x, xdepth, c, depth))
+        }
+        if (gn.tag != GN_DNS && gn.tag != GN_IP && gn.tag != GN_EMAIL &&
+            (gn.tag != GN_URI || uri_constrained)) {
+            char xname[100];
+            hxc__der_format_short_name(x->subject.tlv, x->subject.tlv_len, xname, sizeof xname);
+            fail(v, RANK_POLICY, HXC_E_CERT_NAME_CONSTRAINTS, c, depth,
+                 "a subjectAltName of type %s cannot be checked against the name "
+                 "constraints of %s at depth %zu", gn_type_name(gn.tag), xname, xdepth);
+            return 0;
+        }
+        if (gn.tag != GN_URI && !check_name(v, s, gn.tag, &gn, x, xdepth, c, depth))
             return 0;
     }
     return 1;
@@ -789,13 +1193,8 @@ static int check_nc_one(struct vctx *v, const struct nc_sets *s, const struct ce
 static int check_name_constraints(struct vctx *v, const struct cert *x, size_t xdepth)
 {
     struct nc_sets s;
-    if (!x->has_nc)
+    if (!x->has_nc || parse_nc(x, &s) != NULL) /* check_ca refused what does not parse */
         return 1;
-    if (parse_nc(x, &s) != 0) {
-        fail(v, RANK_POLICY, HXC_E_CERT_NAME_CONSTRAINTS, x, xdepth,
-             "malformed name constraints");
-        return 0;
-    }
     for (size_t d = 0; d < xdepth; d++) {
         const struct cert *c = v->path[d];
         if (d > 0 && c->self_issued)
@@ -806,19 +1205,66 @@ static int check_name_constraints(struct vctx *v, const struct cert *x, size_t x
     return 1;
 }
 
-/* What an issuer at `depth` must satisfy, with path[0..depth-1] below it. */
+/* Policy processing (RFC 5280 6.1) is not implemented: with no policy
+ * required by the client it can only fail through requireExplicitPolicy,
+ * so a chain where that requirement takes effect is refused, not passed.
+ * (inhibitPolicyMapping and inhibitAnyPolicy only matter then too.) */
+static int check_policy(struct vctx *v, const struct cert *p, size_t depth)
+{
+    if (p->require_explicit < 0)
+        return 1;
+    long below = 1; /* the leaf, then the intermediates that are not self-issued */
+    for (size_t d = 1; d < depth; d++)
+        below += !v->path[d]->self_issued;
+    if (p->require_explicit >= below)
+        return 1;
+    fail(v, RANK_POLICY, HXC_E_CERT_PROFILE, p, depth,
+         "policyConstraints requireExplicitPolicy %ld takes effect in this chain, and hxc "
+         "does not evaluate certificate policies (RFC 5280 6.1)", p->require_explicit);
+    return 0;
+}
+
+/* What makes p a CA certificate, whatever lies below it. */
+static int check_ca(struct vctx *v, const struct cert *p, size_t depth)
+{
+    const char *why = NULL;
+    hxc_status code = HXC_E_CERT_PROFILE;
+    if (!p->has_bc || !p->ca) {
+        why = "issuer is not a CA (basicConstraints cA=TRUE missing)";
+        code = HXC_E_CERT_NOT_CA;
+    } else if (!CRITICAL(p, EXT_BC)) {
+        why = "basicConstraints of a CA certificate not marked critical (RFC 5280 4.2.1.9)";
+    } else if (p->has_ku && !(p->ku0 & 0x04)) {
+        why = "issuer key usage does not allow certificate signing";
+        code = HXC_E_CERT_NOT_CA;
+    } else if (!p->has_ski && !p->anchor) {
+        why = "CA certificate without subjectKeyIdentifier (RFC 5280 4.2.1.2)";
+    } else if (subject_is_empty(p)) {
+        why = "CA certificate with an empty subject (RFC 5280 4.1.2.6)";
+    } else if (p->has_eku && !p->eku_server && !p->eku_any) {
+        why = "extendedKeyUsage of this CA does not include serverAuth, so no server "
+              "certificate below it is valid";
+        code = HXC_E_CERT_USAGE;
+    }
+    struct nc_sets s;
+    const char *nc_why = p->has_nc ? parse_nc(p, &s) : NULL;
+    if (why == NULL && nc_why != NULL) {
+        fail(v, RANK_POLICY, HXC_E_CERT_NAME_CONSTRAINTS, p, depth,
+             "malformed name constraints: %s", nc_why);
+        return 0;
+    }
+    if (why != NULL) {
+        fail(v, RANK_POLICY, code, p, depth, "%s", why);
+        return 0;
+    }
+    return 1;
+}
+
+/* What the issuer at `depth` must satisfy, with path[0..depth-1] below it. */
 static int check_issuer(struct vctx *v, const struct cert *p, size_t depth)
 {
-    if (!p->has_bc || !p->ca) {
-        fail(v, RANK_POLICY, HXC_E_CERT_NOT_CA, p, depth,
-             "issuer is not a CA (basicConstraints cA=TRUE missing)");
+    if (!check_ca(v, p, depth) || !check_policy(v, p, depth))
         return 0;
-    }
-    if (p->has_ku && !(p->ku0 & 0x04)) {
-        fail(v, RANK_POLICY, HXC_E_CERT_NOT_CA, p, depth,
-             "issuer key usage does not allow certificate signing");
-        return 0;
-    }
     if (p->pathlen >= 0) {
         long below = 0;
         for (size_t d = 1; d < depth; d++)
@@ -878,30 +1324,65 @@ static int linked(struct vctx *v, const struct cert *c, size_t depth, const stru
     return 0;
 }
 
-/* Parses anchor i into a when its subject equals `name`. */
-static int anchor_named(const struct vctx *v, size_t i, const struct der_item *name,
+/* Parses anchor i into a when its subject equals `name`; an anchor that
+ * does not parse (a malformed authorityKeyIdentifier, say) is reported. */
+static int anchor_named(struct vctx *v, size_t i, const struct der_item *name, size_t depth,
                         struct cert *a)
 {
     struct hxc__der der, subject;
     hxc__trust_store_anchor(v->ts, i, &der, &subject);
     if (subject.len != name->tlv_len || memcmp(subject.data, name->tlv, subject.len) != 0)
         return 0;
-    return cert_parse(a, der.data, der.len) == NULL;
+    const char *e = cert_parse(a, der.data, der.len);
+    if (e != NULL) {
+        char aname[120], msg[300];
+        hxc__der_format_short_name(subject.data, subject.len, aname, sizeof aname);
+        snprintf(msg, sizeof msg, "trust anchor %s is malformed: %s (depth %zu)", aname, e,
+                 depth);
+        record(v, RANK_POLICY, HXC_E_CERT_MALFORMED, depth, msg);
+        return 0;
+    }
+    a->anchor = 1;
+    return 1;
 }
 
-/* The anchor a ends the path at `depth`: its own checks and an issuer's. */
+/* Revocation, when asked for: path[0] (HXC_CRL_LEAF) or every certificate
+ * below the anchor at `depth` (HXC_CRL_CHAIN), each against the CRLs of
+ * the certificate above it. */
+static int check_revocation(struct vctx *v, size_t depth)
+{
+    enum hxc__crl_mode mode = hxc__trust_store_crl_mode(v->ts);
+    size_t last = mode == HXC_CRL_CHAIN ? depth : mode == HXC_CRL_LEAF ? 1 : 0;
+    for (size_t d = 0; d < last; d++) {
+        const struct cert *c = v->path[d], *p = v->path[d + 1];
+        char why[240];
+        hxc_status st = hxc__crl_check(hxc__trust_store_crls(v->ts), c->der, c->der_len,
+                                       &p->subject, &p->pkey, v->now, why, sizeof why);
+        if (st == HXC_OK)
+            continue;
+        if (st == HXC_E_CERT_REVOKED)
+            fail(v, RANK_POLICY, st, c, d, "certificate revoked: %s", why);
+        else
+            fail(v, RANK_POLICY, st, c, d, "%s", why);
+        return 0;
+    }
+    return 1;
+}
+
+/* The anchor a ends the path at `depth`: its own checks and an issuer's,
+ * then revocation along the whole path. */
 static int finish_at_anchor(struct vctx *v, const struct cert *a, size_t depth)
 {
     v->path[depth] = a;
-    return check_self(v, a, depth) && check_issuer(v, a, depth);
+    return check_self(v, a, depth) && check_issuer(v, a, depth) && check_revocation(v, depth);
 }
 
 /* 1 when c (at depth, by subject and key) is itself a trust anchor. */
-static int is_anchor(const struct vctx *v, const struct cert *c, struct cert *a)
+static int is_anchor(struct vctx *v, const struct cert *c, size_t depth, struct cert *a)
 {
     size_t n = hxc__trust_store_count(v->ts);
     for (size_t i = 0; i < n; i++)
-        if (anchor_named(v, i, &c->subject, a) && a->key_err == 0 && c->key_err == 0 &&
+        if (anchor_named(v, i, &c->subject, depth, a) && a->key_err == 0 && c->key_err == 0 &&
             same_key(&a->pkey, &c->pkey))
             return 1;
     return 0;
@@ -914,11 +1395,12 @@ static int try_anchors(struct vctx *v, const struct cert *c, size_t depth, int *
 {
     struct cert a;
     size_t n = hxc__trust_store_count(v->ts);
-    for (size_t i = 0; i < n && v->sig_checks < MAX_SIG_CHECKS; i++) {
-        if (!anchor_named(v, i, &c->issuer, &a) || !may_issue(&a, c))
+    for (size_t i = 0; i < n && v->sig_checks < MAX_SIG_CHECKS && !v->limit_hit; i++) {
+        if (!anchor_named(v, i, &c->issuer, depth + 1, &a) || !may_issue(&a, c))
             continue;
         *found = 1;
-        if (linked(v, c, depth, &a) && finish_at_anchor(v, &a, depth + 1))
+        if (check_key(v, &a, depth + 1) && linked(v, c, depth, &a) &&
+            finish_at_anchor(v, &a, depth + 1))
             return 1;
     }
     return 0;
@@ -928,18 +1410,18 @@ static int try_anchors(struct vctx *v, const struct cert *c, size_t depth, int *
 static int try_chain(struct vctx *v, const struct cert *c, size_t depth, int *found)
 {
     struct cert a;
-    for (size_t i = 1; i < v->n && v->sig_checks < MAX_SIG_CHECKS; i++) {
+    for (size_t i = 1; i < v->n && v->sig_checks < MAX_SIG_CHECKS && !v->limit_hit; i++) {
         const struct cert *p = &v->chain[i];
         if (!v->usable[i] || v->in_path[i] || !may_issue(p, c))
             continue;
-        if (is_anchor(v, p, &a))
+        if (is_anchor(v, p, depth + 1, &a))
             continue; /* try_anchors went that way already */
         *found = 1;
-        if (!linked(v, c, depth, p))
-            continue;
-        if (depth + 2 >= MAX_PATH) {
+        if (!check_key(v, p, depth + 1) || !linked(v, c, depth, p))
+            continue; /* the key policy first: no signature work for refused keys */
+        if (depth + 2 >= v->max_path) {
             fail(v, RANK_POLICY, HXC_E_CERT_CHAIN_TOO_LONG, p, depth + 1,
-                 "chain longer than %d certificates", MAX_PATH);
+                 "chain longer than %zu certificates", v->max_path);
             continue;
         }
         v->path[depth + 1] = p;
@@ -1039,6 +1521,26 @@ static int host_matches(const struct cert *c, const struct hxc__host *h)
     return 0;
 }
 
+/* The suffix R of a SAN "*.R" that would match `host` but for R being a
+ * public suffix, or NULL. */
+static const char *wildcard_under_public_suffix(const struct cert *c, const char *host)
+{
+    struct der_reader r;
+    struct der_item gn;
+    const char *dot = strchr(host, '.');
+    if (dot == NULL)
+        return NULL;
+    hxc__der_enter(&r, &c->san);
+    while (hxc__der_next(&r, &gn) == 1) {
+        const char *p = (const char *)gn.val;
+        if (gn.tag == GN_DNS && gn.len > 2 && p[0] == '*' && p[1] == '.' &&
+            gn.len - 2 == strlen(dot + 1) && ieq(p + 2, dot + 1, gn.len - 2) &&
+            hxc__psl_is_public_suffix(p + 2, gn.len - 2))
+            return dot + 1;
+    }
+    return NULL;
+}
+
 static hxc_status check_host(const struct cert *leaf, const struct hxc__host *h,
                              const char *host, hxc_error *err)
 {
@@ -1064,6 +1566,12 @@ static hxc_status check_host(const struct cert *leaf, const struct hxc__host *h,
                         "%s '%s': IP address mismatch (certificate is valid for %s; an IP "
                         "address matches iPAddress names only)",
                         pre, host, list);
+    const char *suffix = wildcard_under_public_suffix(leaf, h->name);
+    if (suffix != NULL)
+        return hxc__err(err, HXC_E_CERT_HOSTNAME, 0,
+                        "%s '%s': hostname mismatch (certificate is valid for %s; a wildcard "
+                        "directly under the public suffix %s matches nothing)",
+                        pre, host, list, suffix);
     return hxc__err(err, HXC_E_CERT_HOSTNAME, 0,
                     "%s '%s': hostname mismatch (certificate is valid for %s)", pre, host, list);
 }
@@ -1091,16 +1599,82 @@ static void parse_rest(struct vctx *v, const struct hxc__der *chain)
 }
 
 /* Leaf-only checks (with the leaf's own validity, extensions and key). */
-static int check_leaf(struct vctx *v, const struct cert *leaf)
+/* 1 when the commonName value (bytes of a string type) equals a DNS SAN
+ * after lower-casing ASCII, or is the canonical text of an IP SAN. */
+static int cn_in_sans(const struct cert *c, const struct der_item *cn)
 {
-    if (!check_self(v, leaf, 0))
-        return 0;
-    if (leaf->has_eku && !leaf->eku_server) {
-        fail(v, RANK_POLICY, HXC_E_CERT_USAGE, leaf, 0,
-             "leaf certificate key usage does not allow server authentication");
-        return 0;
+    struct der_reader r;
+    struct der_item gn;
+    hxc__der_enter(&r, &c->san);
+    while (hxc__der_next(&r, &gn) == 1) {
+        char addr[INET6_ADDRSTRLEN];
+        if (gn.tag == GN_DNS && gn.len == cn->len &&
+            ieq((const char *)gn.val, (const char *)cn->val, cn->len))
+            return 1;
+        if (gn.tag == GN_IP && (gn.len == 4 || gn.len == 16) &&
+            inet_ntop(gn.len == 4 ? AF_INET : AF_INET6, gn.val, addr, sizeof addr) &&
+            strlen(addr) == cn->len && ieq(addr, (const char *)cn->val, cn->len))
+            return 1;
+    }
+    return 0;
+}
+
+/* Baseline Requirements 7.1.4.3: each subject commonName of the leaf is
+ * one of its subjectAltNames (and never used for matching). */
+static int check_common_names(struct vctx *v, const struct cert *c)
+{
+    static const unsigned char OID_CN[] = {0x55, 0x04, 0x03};
+    struct der_reader names, rdn, atv;
+    struct der_item set, seq, oid, val;
+    if (!c->has_san)
+        return 1; /* the host name check says "no subjectAltName" */
+    hxc__der_enter(&names, &c->subject);
+    while (hxc__der_next(&names, &set) == 1) {
+        hxc__der_enter(&rdn, &set);
+        while (hxc__der_next(&rdn, &seq) == 1) {
+            hxc__der_enter(&atv, &seq);
+            if (hxc__der_expect(&atv, DER_OID, &oid) != 0 || hxc__der_next(&atv, &val) != 1 ||
+                !hxc__der_oid_is(&oid, OID_CN, sizeof OID_CN))
+                continue;
+            int text = val.tag == DER_UTF8_STRING || val.tag == DER_PRINTABLE_STRING ||
+                       val.tag == DER_IA5_STRING || val.tag == DER_T61_STRING;
+            if (text && cn_in_sans(c, &val))
+                continue;
+            fail(v, RANK_POLICY, HXC_E_CERT_PROFILE, c, 0,
+                 "subject commonName %.*s is not one of the subjectAltNames (Baseline "
+                 "Requirements 7.1.4.3)", text ? (int)(val.len > 64 ? 64 : val.len) : 9,
+                 text ? (const char *)val.val : "(encoded)");
+            return 0;
+        }
     }
     return 1;
+}
+
+static int check_leaf(struct vctx *v, const struct cert *leaf)
+{
+    const char *why = NULL;
+    hxc_status code = HXC_E_CERT_USAGE;
+    if (!check_self(v, leaf, 0))
+        return 0;
+    if (leaf->has_bc && leaf->ca) {
+        why = "a CA certificate (basicConstraints cA=TRUE) cannot be the server's certificate";
+        code = HXC_E_CERT_PROFILE;
+    } else if (!leaf->has_eku) {
+        why = "leaf certificate has no extendedKeyUsage; serverAuth is required";
+    } else if (!leaf->eku_server) {
+        why = leaf->eku_any ? "leaf certificate key usage does not allow server authentication "
+                              "(anyExtendedKeyUsage alone is not enough)"
+                            : "leaf certificate key usage does not allow server authentication";
+    } else if (CRITICAL(leaf, EXT_EKU)) {
+        why = "extendedKeyUsage marked critical in a leaf certificate (Baseline Requirements "
+              "7.1.2.7.10)";
+        code = HXC_E_CERT_PROFILE;
+    }
+    if (why != NULL) {
+        fail(v, RANK_POLICY, code, leaf, 0, "%s", why);
+        return 0;
+    }
+    return check_common_names(v, leaf);
 }
 
 static hxc_status run(struct vctx *v, const struct hxc__der *chain, const char *host,
@@ -1123,7 +1697,7 @@ static hxc_status run(struct vctx *v, const struct hxc__der *chain, const char *
     int ok = check_leaf(v, leaf);
     if (ok) {
         struct cert a;
-        ok = is_anchor(v, leaf, &a) || extend(v, leaf, 0); /* directly trusted, or a path */
+        ok = is_anchor(v, leaf, 0, &a) || extend(v, leaf, 0); /* directly trusted, or a path */
     }
     if (!ok) {
         if (v->best_score == 0)
@@ -1151,6 +1725,9 @@ hxc_status hxc__x509_verify(const struct hxc__trust_store *ts, const struct hxc_
     v.ts = ts;
     v.n = n > MAX_CHAIN ? MAX_CHAIN : n;
     v.now = unix_time;
+    v.max_path = hxc__trust_store_max_depth(ts);
+    if (v.max_path == 0 || v.max_path > MAX_PATH_LIMIT)
+        v.max_path = MAX_PATH;
     v.chain = calloc(v.n, sizeof *v.chain);
     v.usable = calloc(v.n, sizeof *v.usable);
     hxc_status st;
@@ -1161,4 +1738,20 @@ hxc_status hxc__x509_verify(const struct hxc__trust_store *ts, const struct hxc_
     free(v.chain);
     free(v.usable);
     return st;
+}
+
+hxc_status hxc__x509_check_anchor(const struct hxc__trust_store *ts, size_t i, int64_t unix_time,
+                                  hxc_error *err)
+{
+    struct vctx v;
+    struct cert a;
+    struct hxc__der der, subject;
+    memset(&v, 0, sizeof v);
+    v.ts = ts;
+    v.now = unix_time;
+    hxc__trust_store_anchor(ts, i, &der, &subject);
+    struct der_item name = {0, subject.data, subject.len, NULL, 0};
+    if (anchor_named(&v, i, &name, 1, &a) && check_self(&v, &a, 1) && check_ca(&v, &a, 1))
+        return HXC_OK;
+    return hxc__err(err, v.best_code, 0, "%s", v.best);
 }

@@ -35,6 +35,12 @@ int hxc__sig_verify(const struct hxc__sig *s, const unsigned char *tbs, size_t t
 void hxc__trust_store_anchor(const struct hxc__trust_store *ts, size_t i, struct hxc__der *cert,
                              struct hxc__der *subject);
 
+/* The rules a trust anchor must meet by itself (validity at unix_time, key,
+ * extensions, CA profile), as if it ended a path at depth 1: for tests that
+ * walk the embedded roots. */
+hxc_status hxc__x509_check_anchor(const struct hxc__trust_store *ts, size_t i, int64_t unix_time,
+                                  hxc_error *err);
+
 /* Decodes a PEM (CERTIFICATE blocks) or DER buffer, calling `fn` for each
  * certificate (DER bytes point into a temporary buffer: copy them). `what`
  * names the source in errors. No certificate at all is an error. */
@@ -59,7 +65,7 @@ const char *hxc__host_parse(const char *host, struct hxc__host *out);
 /* 1 when the DNS SAN `pattern` (len bytes, as found in the certificate)
  * matches the normalised DNS `host`: case-insensitive; one '*' only as the
  * whole left-most label, matching exactly one label, never directly under a
- * single-label suffix ("*.com"). */
+ * public suffix ("*.com", "*.co.uk", "*.github.io": x509/psl.h). */
 int hxc__dns_san_matches(const char *pattern, size_t len, const char *host);
 
 /* 1 when the DNS name `name` lies within the dNSName constraint `base`

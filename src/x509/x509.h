@@ -43,13 +43,43 @@ size_t hxc__trust_store_count(const struct hxc__trust_store *ts);
 /* Adds the embedded certifi roots (no copy). */
 hxc_status hxc__trust_store_add_embedded(struct hxc__trust_store *ts, hxc_error *err);
 /* Adds every certificate of a PEM (any number of CERTIFICATE blocks, text
- * between them, CRLF) or DER file. No certificate found is an error naming
- * the path; a malformed block names the path and line. */
+ * between them, CRLF) or DER file, and, like Python's
+ * load_verify_locations, every CRL in it ("X509 CRL" blocks or DER CRLs) to
+ * the store's CRL set. Neither a certificate nor a CRL found is an error
+ * naming the path; a malformed block names the path and line. */
 hxc_status hxc__trust_store_add_file(struct hxc__trust_store *ts, const char *path,
                                      hxc_error *err);
 /* Same for a buffer; `what` names it in errors. */
 hxc_status hxc__trust_store_add_mem(struct hxc__trust_store *ts, const void *data, size_t len,
                                     const char *what, hxc_error *err);
+
+/*
+ * Revocation (src/x509/crl.h) and path settings, fixed with the store so
+ * that they travel with it to every verification (hxc__x509_verify).
+ */
+struct hxc__crl_set;
+enum hxc__crl_mode {
+    HXC_CRL_NONE = 0,  /* CRLs loaded, if any, are not consulted */
+    HXC_CRL_LEAF = 1,  /* the leaf must be covered by a CRL of its issuer */
+    HXC_CRL_CHAIN = 2  /* every certificate below the anchor must be */
+};
+void hxc__trust_store_set_crl_mode(struct hxc__trust_store *ts, enum hxc__crl_mode mode);
+enum hxc__crl_mode hxc__trust_store_crl_mode(const struct hxc__trust_store *ts);
+/* At most max_depth certificates in a path, leaf and anchor included; 0
+ * (the initial value) means the verifier's default (10). Stored as given:
+ * range checks belong to the callers (the public API allows 1..32). */
+void hxc__trust_store_set_max_depth(struct hxc__trust_store *ts, unsigned max_depth);
+unsigned hxc__trust_store_max_depth(const struct hxc__trust_store *ts);
+/* The CRLs loaded so far; NULL (or an empty set) when none was loaded:
+ * hxc__crl_check takes either. */
+const struct hxc__crl_set *hxc__trust_store_crls(const struct hxc__trust_store *ts);
+/* Adds every CRL of a PEM or DER file (several allowed). A file without
+ * any CRL, unreadable, or with a malformed CRL is an error naming it
+ * (and the PEM line). */
+hxc_status hxc__trust_store_add_crl_file(struct hxc__trust_store *ts, const char *path,
+                                         hxc_error *err);
+hxc_status hxc__trust_store_add_crl_mem(struct hxc__trust_store *ts, const void *data,
+                                        size_t len, const char *what, hxc_error *err);
 
 /* Adds every certificate file in a directory (OpenSSL hashed names such as
  * 1a2b3c4d.0 and plain *.pem / *.crt / *.cer alike; other files that hold no

@@ -252,6 +252,7 @@ static unsigned br_code_for(hxc_status s)
     case HXC_E_CERT_MALFORMED:
         return BR_ERR_X509_INVALID_VALUE;
     case HXC_E_CERT_CHAIN_TOO_LONG:
+    case HXC_E_CERT_LIMIT:
         return BR_ERR_X509_LIMIT_EXCEEDED;
     case HXC_E_CERT_NO_CHAIN:
         return BR_ERR_X509_EMPTY_CHAIN;

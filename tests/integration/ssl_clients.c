@@ -19,6 +19,13 @@
  *       Default, min 1.3, max 1.2 (options) and a context with
  *       hxc_ssl_context_set_tls_versions; the lines end with the version;
  *       invalid ranges are refused with HXC_E_CONFIG.
+ *   ssl_clients crl URL BUNDLE ADDR:PORT      (test_crl.py)
+ *       contexts with load_verify_locations(BUNDLE: roots and CRLs), URL's
+ *       host resolved to ADDR:PORT: "default" (no verify flags: CRLs loaded,
+ *       not consulted), "leaf" (HXC_VERIFY_CRL_CHECK_LEAF), "chain"
+ *       (HXC_VERIFY_CRL_CHECK_CHAIN); unknown flags ("flags-unknown") and a
+ *       change once a client uses the context ("frozen") are refused with
+ *       HXC_E_CONFIG.
  */
 #include <hxc.h>
 #include <stdio.h>
@@ -272,8 +279,56 @@ static int versions(const char *url13, const char *url12, const char *ca)
     return 0;
 }
 
+static int crl(const char *url, const char *bundle, const char *target)
+{
+    static const char *const labels[] = {"default", "leaf", "chain"};
+    static const unsigned flags[] = {HXC_VERIFY_DEFAULT, HXC_VERIFY_CRL_CHECK_LEAF,
+                                     HXC_VERIFY_CRL_CHECK_CHAIN};
+    char addr[64];
+    unsigned port = 0;
+    const char *colon = strrchr(target, ':');
+    if (colon == NULL || (size_t)(colon - target) >= sizeof addr)
+        return 2;
+    memcpy(addr, target, (size_t)(colon - target));
+    addr[colon - target] = '\0';
+    port = (unsigned)atoi(colon + 1);
+    hxc_resolve res = {"localhost", port, addr};
+    for (size_t i = 0; i < 3; i++) {
+        hxc_error err;
+        hxc_ssl_context *ctx = hxc_ssl_context_new(&err);
+        if (hxc_ssl_context_load_verify_locations(ctx, bundle, NULL, NULL, 0, &err) != HXC_OK) {
+            printf("context ERROR %s %s\n", hxc_status_name(err.code), err.message);
+            hxc_ssl_context_free(ctx);
+            return 1;
+        }
+        if (i == 0) {
+            hxc_status st = hxc_ssl_context_set_verify_flags(ctx, 0x10, &err);
+            printf("flags-unknown %s %s\n", st == HXC_E_CONFIG ? "OK" : "ERROR",
+                   hxc_status_name(st));
+        }
+        if (hxc_ssl_context_set_verify_flags(ctx, flags[i], &err) != HXC_OK)
+            printf("%s ERROR %s %s\n", labels[i], hxc_status_name(err.code), err.message);
+        hxc_client_options o;
+        base_options(&o);
+        o.ssl_context = ctx;
+        o.resolve = &res;
+        o.nresolve = 1;
+        hxc_client *c = client_with(&o);
+        if (i == 2) {
+            hxc_status st = hxc_ssl_context_set_verify_flags(ctx, HXC_VERIFY_DEFAULT, &err);
+            printf("frozen %s %s\n", st == HXC_E_CONFIG ? "OK" : "ERROR", hxc_status_name(st));
+        }
+        hxc_ssl_context_free(ctx);
+        fetch(c, labels[i], url);
+        hxc_client_free(c);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 5 && strcmp(argv[1], "crl") == 0)
+        return crl(argv[2], argv[3], argv[4]);
     if (argc >= 5 && strcmp(argv[1], "versions") == 0)
         return versions(argv[2], argv[3], argv[4]);
     if (argc >= 4 && strcmp(argv[1], "isolation") == 0)

@@ -5,7 +5,9 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 static int harness_failures;
 static int harness_checks;
@@ -54,8 +56,95 @@ static int harness_checks;
         }                                                                           \
     } while (0)
 
+/* Ends main(): removes the temporary directory (if one was made) and
+ * prints the totals; non-zero when any check failed. */
 #define HARNESS_RESULT()                                                            \
-    (fprintf(stderr, "%d checks, %d failures\n", harness_checks, harness_failures), \
+    (harness_tmp_cleanup(),                                                         \
+     fprintf(stderr, "%d checks, %d failures\n", harness_checks, harness_failures), \
      harness_failures != 0)
+
+/* ---- files for tests that need them: one temporary directory per run */
+
+static char harness_tmpdir[64];
+
+/* Makes /tmp/hxc-test-NAME-XXXXXX; 0 on success. */
+static inline int harness_tmp_init(const char *name)
+{
+    snprintf(harness_tmpdir, sizeof harness_tmpdir, "/tmp/hxc-test-%s-XXXXXX", name);
+    if (mkdtemp(harness_tmpdir) != NULL)
+        return 0;
+    perror("mkdtemp");
+    harness_tmpdir[0] = '\0';
+    return -1;
+}
+
+/* The path of a file in the temporary directory (a static buffer). */
+static inline const char *harness_tmp_path(const char *name)
+{
+    static char path[512];
+    snprintf(path, sizeof path, "%s/%s", harness_tmpdir, name);
+    return path;
+}
+
+/* Writes data to a file in the temporary directory; returns its path. */
+static inline const char *harness_write_file(const char *name, const void *data, size_t len)
+{
+    const char *path = harness_tmp_path(name);
+    FILE *f = fopen(path, "wb");
+    CHECK(f != NULL);
+    if (f) {
+        CHECK(fwrite(data, 1, len, f) == len);
+        fclose(f);
+    }
+    return path;
+}
+
+/* A whole file, NUL-terminated, malloc'ed (NULL when unreadable); *len
+ * (may be NULL) receives its size. */
+static inline char *harness_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    if (buf) {
+        buf[n] = '\0';
+        if (len)
+            *len = (size_t)n;
+    }
+    return buf;
+}
+
+/* Runs a shell command, its output (stdout and whatever it redirects) into
+ * out (NUL-terminated); returns its exit status, -1 when it did not exit. */
+static inline int harness_run(const char *cmd, char *out, size_t outsz)
+{
+    FILE *p = popen(cmd, "r");
+    CHECK(p != NULL);
+    if (p == NULL)
+        return -1;
+    size_t n = fread(out, 1, outsz - 1, p);
+    out[n] = '\0';
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static inline void harness_tmp_cleanup(void)
+{
+    if (harness_tmpdir[0] == '\0')
+        return;
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", harness_tmpdir);
+    CHECK(system(cmd) == 0);
+    harness_tmpdir[0] = '\0';
+}
 
 #endif

@@ -12,47 +12,8 @@
 #include "x509/verify.h"
 #include "x509/x509.h"
 
-static char tmpdir[] = "/tmp/hxc-test-trust-XXXXXX";
 
-static char *read_text(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    if (buf) {
-        buf[n] = '\0';
-        *len = (size_t)n;
-    }
-    return buf;
-}
 
-static const char *tmp_path(const char *name)
-{
-    static char path[512];
-    snprintf(path, sizeof path, "%s/%s", tmpdir, name);
-    return path;
-}
-
-static const char *write_file(const char *name, const void *data, size_t len)
-{
-    const char *path = tmp_path(name);
-    FILE *f = fopen(path, "wb");
-    CHECK(f != NULL);
-    if (f) {
-        fwrite(data, 1, len, f);
-        fclose(f);
-    }
-    return path;
-}
 
 /* PEM of DER bytes through BearSSL's encoder (crlf: BR_PEM_CRLF). */
 static size_t pem_of(const unsigned char *der, size_t len, const char *banner, unsigned flags,
@@ -74,7 +35,7 @@ static void test_embedded_count_matches_bundle(void)
     char path[512];
     snprintf(path, sizeof path, "%s/certs/cacert.pem", src);
     size_t len;
-    char *text = read_text(path, &len);
+    char *text = harness_read_file(path, &len);
     CHECK(text != NULL);
     if (text == NULL)
         return;
@@ -94,7 +55,7 @@ static void test_embedded_count_matches_bundle(void)
     hxc__trust_store_free(ts);
 
     snprintf(path, sizeof path, "%s/certs/VERSION", src);
-    char *version = read_text(path, &len);
+    char *version = harness_read_file(path, &len);
     CHECK(version != NULL);
     if (version) {
         version[strcspn(version, " \r\n")] = '\0';
@@ -143,14 +104,26 @@ static void test_embedded_roots_are_usable(void)
             bad_dn++;
         CHECK(r->ta.flags & BR_X509_TA_CA);
         CHECK(r->ta.pkey.key_type == BR_KEYTYPE_RSA || r->ta.pkey.key_type == BR_KEYTYPE_EC);
-        /* Each root, sent alone, is directly trusted: the path is accepted
-         * and only the host name (roots have no SAN for it) fails. */
+        /* Every root meets the rules on anchors (RFC 5280 and the Baseline
+         * Requirements as they apply to roots: basicConstraints critical,
+         * keyCertSign, key sizes and curves, no unknown critical extension,
+         * valid name constraints...) just before it expires. */
+        if (hxc__x509_check_anchor(ts, i, not_after(r->der, r->der_len) - 1, &err) != HXC_OK) {
+            not_usable++;
+            fprintf(stderr, "embedded root %zu: %s\n", i, err.message);
+        }
+        /* Sent alone as the server's certificate, a root is refused by the
+         * leaf profile (a CA used as an end entity; or first, for six roots,
+         * its zero serial number, which only anchors may have). */
         struct hxc__der chain = {r->der, r->der_len};
         hxc_status st = hxc__x509_verify(ts, &chain, 1, "hxc.invalid",
                                          not_after(r->der, r->der_len) - 1, NULL, &err);
-        if (st != HXC_E_CERT_HOSTNAME) {
+        if (st != HXC_E_CERT_PROFILE ||
+            (strstr(err.message, "a CA certificate (basicConstraints cA=TRUE) cannot be the "
+                                 "server's certificate") == NULL &&
+             strstr(err.message, "serial number is zero") == NULL)) {
             not_usable++;
-            fprintf(stderr, "embedded root %zu: %s\n", i, err.message);
+            fprintf(stderr, "embedded root %zu as a leaf: %s\n", i, err.message);
         }
     }
     ASSERT_EQ(bad_dn, 0);
@@ -166,7 +139,7 @@ static void test_pem_with_text_crlf_and_der(void)
     size_t lb = pem_of(b->der, b->der_len, "CERTIFICATE", 0, pb, sizeof pb);
     CHECK(la > 0 && lb > 0);
     int n = snprintf(text, sizeof text, "Bundle comment\r\n%s\r\nsubject: something\n%s", pa, pb);
-    const char *path = write_file("two.pem", text, (size_t)n);
+    const char *path = harness_write_file("two.pem", text, (size_t)n);
 
     struct hxc__trust_store *ts = hxc__trust_store_new();
     hxc_error err;
@@ -189,14 +162,14 @@ static void test_pem_with_text_crlf_and_der(void)
     hxc__der_list_free(list, count);
 
     /* DER: one certificate, then two concatenated. */
-    path = write_file("one.der", a->der, a->der_len);
+    path = harness_write_file("one.der", a->der, a->der_len);
     ASSERT_EQ(hxc__der_list_load_file(path, &list, &count, &err), HXC_OK);
     ASSERT_EQ(count, 1);
     hxc__der_list_free(list, count);
     unsigned char *both = malloc(a->der_len + b->der_len);
     memcpy(both, a->der, a->der_len);
     memcpy(both + a->der_len, b->der, b->der_len);
-    path = write_file("two.der", both, a->der_len + b->der_len);
+    path = harness_write_file("two.der", both, a->der_len + b->der_len);
     free(both);
     hxc__trust_store_free(ts);
     ts = hxc__trust_store_new();
@@ -208,7 +181,7 @@ static void test_pem_with_text_crlf_and_der(void)
 static void expect_load_error(const char *name, const char *content, hxc_status code,
                               const char *needle)
 {
-    const char *path = write_file(name, content, strlen(content));
+    const char *path = harness_write_file(name, content, strlen(content));
     char saved[512];
     snprintf(saved, sizeof saved, "%s", path);
     struct hxc__trust_store *ts = hxc__trust_store_new();
@@ -230,7 +203,7 @@ static void test_loading_errors(void)
 {
     hxc_error err;
     struct hxc__trust_store *ts = hxc__trust_store_new();
-    ASSERT_EQ(hxc__trust_store_add_file(ts, tmp_path("missing.pem"), &err), HXC_E_FILE_READ);
+    ASSERT_EQ(hxc__trust_store_add_file(ts, harness_tmp_path("missing.pem"), &err), HXC_E_FILE_READ);
     ASSERT_CONTAINS(err.message, "missing.pem");
     ASSERT_CONTAINS(err.message, "No such file");
     ASSERT_EQ(hxc__trust_store_count(ts), 0);
@@ -263,20 +236,13 @@ static int run_generator(const char *bundle, const char *output, char *out, size
     char cmd[1600];
     snprintf(cmd, sizeof cmd, "'%s/hxc-gen-anchors' '%s' 9.9 '%s' 2>&1", build ? build : ".",
              bundle, output);
-    FILE *p = popen(cmd, "r");
-    CHECK(p != NULL);
-    if (p == NULL)
-        return -1;
-    size_t n = fread(out, 1, outsz - 1, p);
-    out[n] = '\0';
-    int st = pclose(p);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return harness_run(cmd, out, outsz);
 }
 
 static void expect_generator_failure(const char *name, const char *content, const char *needle)
 {
     char bundle[512], output[600], msg[2048], expected[700];
-    snprintf(bundle, sizeof bundle, "%s", write_file(name, content, strlen(content)));
+    snprintf(bundle, sizeof bundle, "%s", harness_write_file(name, content, strlen(content)));
     snprintf(output, sizeof output, "%s.c", bundle);
     CHECK(run_generator(bundle, output, msg, sizeof msg) == 1);
     snprintf(expected, sizeof expected, "%s:%s", bundle, needle);
@@ -314,11 +280,11 @@ static void test_generator(void)
     pem_of(b->der, b->der_len, "CERTIFICATE", 0, pb, sizeof pb);
     int n = snprintf(text, sizeof text, "text\n%sbetween\n%s", pa, pb);
     char bundle[512], output[600];
-    snprintf(bundle, sizeof bundle, "%s", write_file("gen-good.pem", text, (size_t)n));
+    snprintf(bundle, sizeof bundle, "%s", harness_write_file("gen-good.pem", text, (size_t)n));
     snprintf(output, sizeof output, "%s.c", bundle);
     ASSERT_EQ(run_generator(bundle, output, msg, sizeof msg), 0);
     size_t len;
-    char *src = read_text(output, &len);
+    char *src = harness_read_file(output, &len);
     CHECK(src != NULL);
     if (src) {
         ASSERT_CONTAINS(src, "hxc__embedded_root_count = 2;");
@@ -330,17 +296,12 @@ static void test_generator(void)
 
 int main(void)
 {
-    if (mkdtemp(tmpdir) == NULL) {
-        perror("mkdtemp");
+    if (harness_tmp_init("trust") != 0)
         return 1;
-    }
     test_embedded_count_matches_bundle();
     test_embedded_roots_are_usable();
     test_pem_with_text_crlf_and_der();
     test_loading_errors();
     test_generator();
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    CHECK(system(cmd) == 0);
     return HARNESS_RESULT();
 }
