@@ -1,4 +1,5 @@
-/* Per-client TLS memory: TLS 1.2-only origins and TLS 1.3 tickets. */
+/* Per-client TLS memory: TLS 1.2-only origins, TLS 1.3 tickets, TLS 1.2
+ * sessions and certificate summaries. */
 #include "tls/cache.h"
 
 #include <stdlib.h>
@@ -11,6 +12,8 @@ struct origin {
     int tls12_only;
     int have_summary;
     struct hxc__cert_summary summary;
+    int have_session12;
+    br_ssl_session_parameters session12;
     size_t nticket;
     struct hxc__tls13_ticket tickets[HXC__TLS_CACHE_TICKETS]; /* oldest first */
     char name[];
@@ -28,6 +31,7 @@ struct hxc__tls_cache *hxc__tls_cache_new(void)
 
 static void origin_free(struct origin *o)
 {
+    memset(&o->session12, 0, sizeof o->session12); /* the master secret */
     for (size_t i = 0; i < o->nticket; i++)
         hxc__tls13_ticket_clear(&o->tickets[i]);
     free(o);
@@ -107,6 +111,26 @@ void hxc__tls_cache_put_ticket(struct hxc__tls_cache *c, const char *origin,
     o->tickets[o->nticket] = *t;
     o->tickets[o->nticket].ticket = copy;
     o->nticket++;
+}
+
+void hxc__tls_cache_put_session12(struct hxc__tls_cache *c, const char *origin,
+                                  const br_ssl_session_parameters *p)
+{
+    struct origin *o = get(c, origin);
+    if (o != NULL) {
+        o->session12 = *p;
+        o->have_session12 = 1;
+    }
+}
+
+int hxc__tls_cache_get_session12(const struct hxc__tls_cache *c, const char *origin,
+                                 br_ssl_session_parameters *out)
+{
+    const struct origin *o = find(c, origin);
+    if (o == NULL || !o->have_session12)
+        return 0;
+    *out = o->session12;
+    return 1;
 }
 
 void hxc__tls_cache_put_summary(struct hxc__tls_cache *c, const char *origin,

@@ -1,14 +1,16 @@
 /*
  * What a client remembers about the TLS servers it talked to, per origin
  * ("https://host:port"): that a server answered TLS 1.2 to our TLS 1.3
- * ClientHello (so later connections go straight to TLS 1.2), and the
- * server's TLS 1.3 session tickets (for PSK resumption). One per client:
+ * ClientHello (so later connections go straight to TLS 1.2), the server's
+ * TLS 1.3 session tickets (for PSK resumption) and its TLS 1.2 session (for
+ * session-ID resumption). One per client:
  * a client's SSL settings are fixed, so its tickets fit every connection
  * it makes. Single-threaded like the rest of the core.
  */
 #ifndef HXC_TLS_CACHE_H
 #define HXC_TLS_CACHE_H
 
+#include <bearssl.h>
 #include <stdint.h>
 
 #include "tls/tls13.h"
@@ -32,6 +34,15 @@ void hxc__tls_cache_put_ticket(struct hxc__tls_cache *c, const char *origin,
  * hxc__tls13_ticket_clear), 0: none. */
 int hxc__tls_cache_take_ticket(struct hxc__tls_cache *c, const char *origin, int64_t now_ms,
                                struct hxc__tls13_ticket *out);
+
+/* The TLS 1.2 session (BearSSL's session parameters: ID, version, suite,
+ * master secret) of the last full TLS 1.2 handshake with the origin, for
+ * session-ID resumption (RFC 5246 7.3). One per origin; a session ID may
+ * be offered by several connections at once. get: 1 when *out is filled. */
+void hxc__tls_cache_put_session12(struct hxc__tls_cache *c, const char *origin,
+                                  const br_ssl_session_parameters *p);
+int hxc__tls_cache_get_session12(const struct hxc__tls_cache *c, const char *origin,
+                                 br_ssl_session_parameters *out);
 
 /* The server certificate's details from the last full handshake with the
  * origin, for connections that resume (they see no certificate). */

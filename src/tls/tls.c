@@ -47,6 +47,9 @@ struct hxc__tls {
     int close_sent; /* hxc__tls_close was called */
     int fallback;   /* TLS 1.2 after a TLS 1.2 answer to our TLS 1.3 ClientHello */
     int downgrade;  /* that TLS 1.2 server carries the TLS 1.3 downgrade sentinel */
+    int offered12;  /* a cached TLS 1.2 session was offered (session12) */
+    int resumed12;  /* ... and the server resumed it */
+    br_ssl_session_parameters session12;
     unsigned char *iobuf; /* BearSSL's buffer (TLS 1.2 only) */
 };
 
@@ -395,10 +398,35 @@ static hxc_status start_tls12(struct hxc__tls *t, const struct hxc__tls_config *
     setup_client_auth(t, cfg->client_cert);
     if (seed(t, err) != HXC_OK)
         return err ? err->code : HXC_E_TLS_NO_RANDOM;
+    /* Session-ID resumption of the origin's last full TLS 1.2 handshake
+     * (the downgrade sentinel is in the server's random either way). */
+    t->offered12 = !cfg->no_resume &&
+                   hxc__tls_cache_get_session12(cfg->cache, t->origin, &t->session12);
+    if (t->offered12)
+        br_ssl_engine_set_session_parameters(&t->cc.eng, &t->session12);
     char sni[256];
-    if (!br_ssl_client_reset(&t->cc, sni_name(t->host, sni, sizeof sni), 0))
+    if (!br_ssl_client_reset(&t->cc, sni_name(t->host, sni, sizeof sni), t->offered12))
         return engine_words(t, br_ssl_engine_last_error(&t->cc.eng), err);
     return HXC_OK;
+}
+
+/* The TLS 1.2 handshake completed: resumed (the server accepted the
+ * session ID offered), or a full one whose session is kept for the next. */
+static void tls12_session_done(struct hxc__tls *t)
+{
+    br_ssl_session_parameters p;
+    br_ssl_engine_get_session_parameters(&t->cc.eng, &p);
+    t->resumed12 = t->offered12 && p.session_id_len == t->session12.session_id_len &&
+                   p.session_id_len > 0 &&
+                   memcmp(p.session_id, t->session12.session_id, p.session_id_len) == 0;
+    if (t->resumed12) {
+        hxc__tls_cache_get_summary(t->cfg->cache, t->origin, &t->x509.summary);
+    } else {
+        hxc__tls_cache_put_summary(t->cfg->cache, t->origin, &t->x509.summary);
+        if (!t->cfg->no_resume && p.session_id_len > 0)
+            hxc__tls_cache_put_session12(t->cfg->cache, t->origin, &p);
+    }
+    memset(&p, 0, sizeof p);
 }
 
 struct hxc__tls *hxc__tls_new(const struct hxc__tls_config *cfg, const char *host,
@@ -498,6 +526,8 @@ static unsigned refresh(struct hxc__tls *t)
                          t->cc.eng.session.master_secret,
                          sizeof t->cc.eng.session.master_secret);
         check_downgrade(t);
+        if (!t->downgrade)
+            tls12_session_done(t);
         st = br_ssl_engine_current_state(&t->cc.eng);
     }
     return st;
@@ -1012,7 +1042,7 @@ int hxc__tls_keylog_errno(const struct hxc__tls *t)
 
 int hxc__tls_resumed(const struct hxc__tls *t)
 {
-    return t->t13 != NULL && hxc__tls13_resumed(t->t13);
+    return t->t13 != NULL ? hxc__tls13_resumed(t->t13) : t->resumed12;
 }
 
 void hxc__tls_describe(struct hxc__tls *t, char *buf, size_t cap)
@@ -1021,8 +1051,13 @@ void hxc__tls_describe(struct hxc__tls *t, char *buf, size_t cap)
         snprintf(buf, cap, "key exchange %s%s, %s", hxc__tls13_group_name(t->t13),
                  hxc__tls13_hrr(t->t13) ? " after a HelloRetryRequest" : "",
                  hxc__tls13_resumed(t->t13) ? "session resumed (PSK)" : "full handshake");
+    else if (t->resumed12) /* no key exchange: the session's master secret */
+        snprintf(buf, cap, "%ssession resumed (session ID)",
+                 t->fallback ? "TLS 1.2 fallback (the server answered TLS 1.2 to TLS 1.3), "
+                             : "");
     else
-        snprintf(buf, cap, "%s", t->fallback ? "TLS 1.2 fallback (the server answered "
-                                               "TLS 1.2 to TLS 1.3), full handshake"
-                                             : "full handshake");
+        snprintf(buf, cap, "key exchange %s, %sfull handshake",
+                 hxc__tls_group_name(br_ssl_engine_get_ecdhe_curve(&t->cc.eng)),
+                 t->fallback ? "TLS 1.2 fallback (the server answered TLS 1.2 to TLS 1.3), "
+                             : "");
 }

@@ -42,8 +42,9 @@ struct hxc__tls;
  * the client's cache keeps what it learns about the server (tickets, TLS
  * 1.2 only). TLS 1.3 is offered first unless the configuration or the
  * cache says otherwise, or `fallback` is set: the previous connection got
- * a TLS 1.2 answer (hxc__tls_wants_tls12). NULL + err on failure (e.g. no
- * entropy). */
+ * a TLS 1.2 answer (hxc__tls_wants_tls12). cfg is kept, not copied: it
+ * must outlive the connection (a client's does). NULL + err on failure
+ * (e.g. no entropy). */
 struct hxc__tls *hxc__tls_new(const struct hxc__tls_config *cfg, const char *host,
                               const char *origin, int fallback, hxc_error *err);
 /* Closed because the server answered our TLS 1.3 ClientHello with TLS 1.2
@@ -101,10 +102,12 @@ const struct hxc__cert_summary *hxc__tls_peer_summary(struct hxc__tls *t);
 /* 0, or the errno of the last failure to append to the key log (the
  * connection goes on regardless; for -v). */
 int hxc__tls_keylog_errno(const struct hxc__tls *t);
-/* The session was resumed (TLS 1.3 PSK): no certificate was sent; the
- * peer summary is the one of the full handshake that issued the ticket. */
+/* The session was resumed (TLS 1.3 PSK, or a TLS 1.2 session ID): no
+ * certificate was sent; the peer summary is the one of the full handshake
+ * that made the session. */
 int hxc__tls_resumed(const struct hxc__tls *t);
-/* For -v: "key exchange x25519, full handshake", "... session resumed (PSK)". */
+/* For -v: "key exchange x25519, full handshake", "... session resumed (PSK)",
+ * "session resumed (session ID)". */
 void hxc__tls_describe(struct hxc__tls *t, char *buf, size_t cap);
 /* "handshake_failure" for 40: every IANA TLS alert by name. */
 const char *hxc__tls_alert_name(int alert);

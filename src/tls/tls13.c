@@ -527,7 +527,7 @@ static int curve_of(uint16_t group)
     }
 }
 
-static const char *group_name(uint16_t g)
+const char *hxc__tls_group_name(uint16_t g)
 {
     switch (g) {
     case HXC_GROUP_X25519:
@@ -969,7 +969,8 @@ static void server_hello(struct hxc__tls13 *e, const unsigned char *msg, size_t 
             if (g != e->ks.group)
                 return fail(e, AL_ILLEGAL_PARAMETER,
                             "the server's key share is for %s (0x%04x), and we sent ours for %s",
-                            group_name((uint16_t)g), g, group_name(e->ks.group));
+                            hxc__tls_group_name((uint16_t)g), g,
+                            hxc__tls_group_name(e->ks.group));
             share = k.p;
             share_len = k.len;
         } else if (t == EXT_PRE_SHARED_KEY) {
@@ -997,7 +998,7 @@ static void server_hello(struct hxc__tls13 *e, const unsigned char *msg, size_t 
     size_t dhe_len = shared_secret(e, share, share_len, dhe);
     if (dhe_len == 0)
         return fail(e, AL_ILLEGAL_PARAMETER, "the server's %s key share is invalid",
-                    group_name(e->ks.group));
+                    hxc__tls_group_name(e->ks.group));
     handshake_keys(e, dhe, dhe_len);
     hxc__tls13_wipe(dhe, sizeof dhe);
     e->st = S_WAIT_EE;
@@ -1044,14 +1045,14 @@ static void hello_retry(struct hxc__tls13 *e, const unsigned char *msg, size_t l
         if (!offered(e->groups, e->ngroups, group) || curve_of((uint16_t)group) == 0)
             return fail(e, AL_ILLEGAL_PARAMETER,
                         "the server asked for a key share for %s (0x%04x), a group we did not "
-                        "offer", group_name((uint16_t)group), group);
+                        "offer", hxc__tls_group_name((uint16_t)group), group);
         if (group == e->ks.group)
             return fail(e, AL_ILLEGAL_PARAMETER,
                         "the server asked for a key share for %s, which we had already sent",
-                        group_name((uint16_t)group));
+                        hxc__tls_group_name((uint16_t)group));
         if (!make_keyshare(e, (uint16_t)group))
             return fail(e, AL_INTERNAL_ERROR, "could not make a %s key share",
-                        group_name((uint16_t)group));
+                        hxc__tls_group_name((uint16_t)group));
     }
     /* The transcript restarts from message_hash(ClientHello1) (4.4.1). */
     const br_hash_class *h = s->hash;
@@ -2048,7 +2049,7 @@ const char *hxc__tls13_cipher_name(const struct hxc__tls13 *e)
 
 const char *hxc__tls13_group_name(const struct hxc__tls13 *e)
 {
-    return e->suite != NULL ? group_name(e->ks.group) : "";
+    return e->suite != NULL ? hxc__tls_group_name(e->ks.group) : "";
 }
 
 int hxc__tls13_resumed(const struct hxc__tls13 *e)

@@ -120,6 +120,8 @@ int hxc__tls13_server_silent(const struct hxc__tls13 *e);
 const char *hxc__tls13_alpn(const struct hxc__tls13 *e);
 const char *hxc__tls13_cipher_name(const struct hxc__tls13 *e);
 const char *hxc__tls13_group_name(const struct hxc__tls13 *e);
+/* A TLS named group (= BearSSL's curve ID) by name: "x25519", "secp256r1"... */
+const char *hxc__tls_group_name(uint16_t group);
 int hxc__tls13_resumed(const struct hxc__tls13 *e);
 int hxc__tls13_hrr(const struct hxc__tls13 *e);
 uint64_t hxc__tls13_key_updates(const struct hxc__tls13 *e, int sent);

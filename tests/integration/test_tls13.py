@@ -597,11 +597,31 @@ def test_tls12_server_fallback():
                 + res.describe())
         h.expect_in("* the server https://127.0.0.1:%d %s" % (srv.port, RECONNECT), res.err,
                     res, "-v (names the origin)")
-        for line in handshakes(res, 2, "TLS 1.2 server"):
-            expect_line(line, ["TLSv1.2 / ECDHE-", "TLS 1.2 fallback (the server answered "
-                               "TLS 1.2 to TLS 1.3)", "full handshake"], res, "TLS 1.2")
+        first, second = handshakes(res, 2, "TLS 1.2 server")
+        expect_line(first, ["TLSv1.2 / ECDHE-", "TLS 1.2 fallback (the server answered "
+                            "TLS 1.2 to TLS 1.3)", "full handshake"], res, "TLS 1.2")
+        # the second connection resumes the first's session (session ID)
+        expect_line(second, ["TLSv1.2 / ECDHE-", "session resumed (session ID)"], res,
+                    "TLS 1.2 resumed")
         h.check(res.text.count("Protocol  : TLSv1.2") == 2,
                 "both responses, over TLS 1.2\n" + res.describe())
+        h.check(res.text.count("New, TLSv1.2") == 1 and res.text.count("Reused, TLSv1.2") == 1,
+                "s_server saw one new and one reused session\n" + res.describe())
+
+
+def test_tls12_resumption_off():
+    """--no-sessionid: every TLS 1.2 connection is a full handshake."""
+    with h.s_server(ec_leaf, alpn=None, extra=["-tls1_2", "-www"]) as srv:
+        res = hxc(["-v", "--tlsv1.2", "--no-sessionid", srv.url("/"), srv.url("/"),
+                   srv.url("/")])
+        h.expect_rc(res, 0)
+        # (BearSSL 0.6's TLS 1.2 ClientHello lists P-256 first, and
+        # s_server follows the client's order)
+        for line in handshakes(res, 3, "TLS 1.2 server, --no-sessionid"):
+            expect_line(line, ["TLSv1.2 / ECDHE-", "(key exchange secp256r1, ", "full handshake"],
+                        res, "TLS 1.2 without resumption")
+        h.check(res.text.count("New, TLSv1.2") == 3 and "Reused" not in res.text,
+                "s_server saw three new sessions\n" + res.describe())
 
 
 def test_tls12_fallback_sends_fallback_scsv():
@@ -669,6 +689,7 @@ if __name__ == "__main__":
         test_nghttpd_http2,
         test_node_http2_tls13,
         test_tls12_server_fallback,
+        test_tls12_resumption_off,
         test_tls12_fallback_sends_fallback_scsv,
         test_tlsv13_only_against_tls12_server,
         test_tls_max_12_against_tls13_server,

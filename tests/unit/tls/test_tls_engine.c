@@ -310,11 +310,16 @@ static const char *client_recv(struct hxc__tls *c, char *buf, size_t cap)
 static struct hxc__tls *client_new(const struct hxc__trust_store *ts, int verify, int h2,
                                    const char *host)
 {
-    struct hxc__tls_config cfg = {.trust = ts, .verify = verify, .offer_h2 = h2,
-                                  .max_version = HXC_TLS_VERSION_1_2};
+    /* The engine keeps the configuration (as a client's is kept): one per
+     * client, for the few a test has alive at once. */
+    static struct hxc__tls_config cfgs[8];
+    static size_t next;
+    struct hxc__tls_config *cfg = &cfgs[next++ % 8];
+    *cfg = (struct hxc__tls_config){.trust = ts, .verify = verify, .offer_h2 = h2,
+                                    .max_version = HXC_TLS_VERSION_1_2};
     hxc_error err;
     memset(&err, 0, sizeof err);
-    struct hxc__tls *c = hxc__tls_new(&cfg, host, NULL, 0, &err);
+    struct hxc__tls *c = hxc__tls_new(cfg, host, NULL, 0, &err);
     if (c == NULL)
         fprintf(stderr, "hxc__tls_new failed: %s\n", err.message);
     return c;
