@@ -153,6 +153,8 @@ typedef struct hxc_version_info {
                                  (WASI 0.2)" or "hostnet_v1 (the host's sockets)" */
     const char *psl;          /* version of the embedded Public Suffix List */
     size_t psl_rules;         /* number of its rules */
+    const char *crypto;       /* BearSSL implementations picked on this machine, e.g.
+                                 "AES aes_x86ni (AES-NI), GHASH ghash_pclmul ..." */
 } hxc_version_info;
 
 HXC_API void hxc_version(hxc_version_info *out);

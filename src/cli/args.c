@@ -187,7 +187,7 @@ void hxc__cli_print_help(void)
           "\n"
           "Other:\n"
           "  -f, --fail                fail (exit 22) on HTTP status >= 400, no body\n"
-          "  -V, --version             show versions and the number of trust anchors\n"
+          "  -V, --version             show versions, trust anchors and crypto code in use\n"
           "  -h, --help                this help\n"
           "\n"
           "Exit codes: 0 ok, 1 other error, 2 usage, 3 bad URL, 6 DNS, 7 connect,\n"
@@ -214,6 +214,18 @@ int hxc__cli_buf_append(struct cli_buf *buf, const void *data, size_t len)
     }
     memcpy(buf->data + buf->len, data, len);
     buf->len += len;
+    return 0;
+}
+
+int hxc__cli_buf_reserve(struct cli_buf *buf, size_t cap)
+{
+    if (cap <= buf->cap)
+        return 0;
+    uint8_t *p = realloc(buf->data, cap);
+    if (p == NULL)
+        return -1;
+    buf->data = p;
+    buf->cap = cap;
     return 0;
 }
 

@@ -112,6 +112,8 @@ void hxc__cli_print_help(void);
 
 /* Buffer helpers; return 0 on success, -1 when out of memory. */
 int hxc__cli_buf_append(struct cli_buf *buf, const void *data, size_t len);
+/* Room for cap bytes in all (no growth copies up to there); 0 or -1. */
+int hxc__cli_buf_reserve(struct cli_buf *buf, size_t cap);
 void hxc__cli_buf_free(struct cli_buf *buf);
 
 /* Output sink: stdout, or a temporary file beside the target that is renamed

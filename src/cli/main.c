@@ -235,6 +235,7 @@ static int print_version(void)
     printf("protocols: https http\n");
     printf("features: HTTP2 HTTP1.1 TLSv1.3 TLSv1.2\n");
     printf("tls: TLS 1.3 (hxc's engine on BearSSL primitives), TLS 1.2 (BearSSL)\n");
+    printf("crypto: %s\n", or_unknown(v.crypto));
     printf("transport: %s\n", or_unknown(v.transport));
     return fflush(stdout) == 0 ? CLI_EXIT_OK : CLI_EXIT_WRITE;
 }

@@ -332,6 +332,21 @@ static int fails_request(struct xfer *x, const hxc_response *resp)
     return 1;
 }
 
+/* A held-back body whose size the head announces gets its memory at once,
+ * when it will be kept in memory: no growth copies while it arrives. */
+static void reserve_spool(struct xfer *x, const hxc_response *resp)
+{
+    const char *cl = hxc_response_header(resp, "content-length");
+    if (!x->to_stdout || x->direct || cl == NULL || x->spool.mem.len > 0 || x->spool.next > 0)
+        return;
+    char *end;
+    unsigned long long n = strtoull(cl, &end, 10);
+    if (end == cl || *end != '\0' || n == 0 || n > SPOOL_MEM_EACH ||
+        x->b->spool_mem + n > SPOOL_MEM_TOTAL)
+        return;
+    hxc__cli_buf_reserve(&x->spool.mem, (size_t)n); /* on failure, growth does it */
+}
+
 static int on_head(void *user, const hxc_response *resp)
 {
     struct xfer *x = user;
@@ -339,6 +354,7 @@ static int on_head(void *user, const hxc_response *resp)
     show_connection(x, resp);
     if (fails_request(x, resp))
         return 1;
+    reserve_spool(x, resp);
     if (x->b->opts->include_head || x->b->opts->head_only)
         return print_head(x, resp) != 0;
     return 0;

@@ -5,6 +5,7 @@
 
 #include "hxc.h"
 #include "net/net.h"
+#include "tls/tls.h"
 #include "x509/psl.h"
 #include "x509/x509.h"
 
@@ -28,4 +29,5 @@ void hxc_version(hxc_version_info *v)
     v->transport = hxc__net_transport;
     v->psl = hxc__psl_version();
     v->psl_rules = hxc__psl_rule_count();
+    v->crypto = hxc__tls_crypto_impls();
 }

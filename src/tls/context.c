@@ -316,7 +316,10 @@ static hxc_status configure(hxc_ssl_context *c, const hxc_ssl_options *o, hxc_er
                                                    o->cadata_len, err);
     if (st == HXC_OK && o->ca_native)
         st = hxc_ssl_context_load_native_roots(c, err);
-    if (st == HXC_OK && !explicit_roots) {
+    /* verify=False needs no roots: the environment's bundles and the
+     * embedded ones are not even read (a CA directory can take longer to
+     * parse than the transfers it would not be used for). */
+    if (st == HXC_OK && !explicit_roots && c->verify) {
         int env = trust_env ? load_env_roots(c, err) : 0;
         if (env < 0)
             return err ? err->code : HXC_E_CONFIG;

@@ -109,6 +109,10 @@ int hxc__tls_resumed(const struct hxc__tls *t);
 /* For -v: "key exchange x25519, full handshake", "... session resumed (PSK)",
  * "session resumed (session ID)". */
 void hxc__tls_describe(struct hxc__tls *t, char *buf, size_t cap);
+/* BearSSL's implementations in use on this machine, as hxc -V prints them:
+ * "AES aes_x86ni (AES-NI), GHASH ghash_pclmul (PCLMULQDQ), ..." (both TLS
+ * engines pick the same ones). */
+const char *hxc__tls_crypto_impls(void);
 /* "handshake_failure" for 40: every IANA TLS alert by name. */
 const char *hxc__tls_alert_name(int alert);
 

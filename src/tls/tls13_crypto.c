@@ -5,9 +5,20 @@
  * and every TLS 1.3 label expands from one), AES-GCM with the fastest
  * AES-CTR and GHASH BearSSL has on this CPU, ChaCha20-Poly1305.
  */
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "tls/tls.h"
 #include "tls/tls13_int.h"
+
+/* 64-bit targets get BearSSL's 64-bit constant-time code (BR_64 is
+ * BearSSL's internal name for this, not visible from its public headers). */
+#if UINTPTR_MAX > 0xffffffffu
+#define WORD64 1
+#else
+#define WORD64 0
+#endif
 
 size_t hxc__tls13_hash_len(const br_hash_class *h)
 {
@@ -105,7 +116,7 @@ static const br_block_ctr_class *aes_ctr_impl(void)
     const br_block_ctr_class *v = br_aes_x86ni_ctr_get_vtable();
     if (v == NULL)
         v = br_aes_pwr8_ctr_get_vtable();
-#if BR_64
+#if WORD64
     if (v == NULL)
         v = &br_aes_ct64_ctr_vtable;
 #else
@@ -120,7 +131,7 @@ static br_ghash ghash_impl(void)
     br_ghash g = br_ghash_pclmul_get();
     if (g == 0)
         g = br_ghash_pwr8_get();
-#if BR_64
+#if WORD64
     if (g == 0)
         g = &br_ghash_ctmul64;
 #else
@@ -135,6 +146,42 @@ int hxc__tls13_aes_is_hw(void)
     return br_aes_x86ni_ctr_get_vtable() != NULL || br_aes_pwr8_ctr_get_vtable() != NULL;
 }
 
+static br_chacha20_run chacha_impl(void)
+{
+    br_chacha20_run c = br_chacha20_sse2_get();
+    return c != 0 ? c : &br_chacha20_ct_run;
+}
+
+static br_poly1305_run poly_impl(void)
+{
+    br_poly1305_run p = br_poly1305_ctmulq_get();
+    return p != 0 ? p : &br_poly1305_ctmul_run;
+}
+
+const char *hxc__tls_crypto_impls(void)
+{
+    static char text[240];
+    if (text[0] != '\0')
+        return text;
+    const br_block_ctr_class *aes = aes_ctr_impl();
+    br_ghash gh = ghash_impl();
+    const br_ec_impl *ec = br_ec_get_default();
+    snprintf(text, sizeof text,
+             "AES %s, GHASH %s, ChaCha20 %s, Poly1305 %s, EC %s, RSA %s",
+             aes == br_aes_x86ni_ctr_get_vtable() ? "aes_x86ni (AES-NI)"
+             : aes == br_aes_pwr8_ctr_get_vtable() ? "aes_pwr8"
+             : WORD64 ? "aes_ct64 (constant-time, no AES-NI)" : "aes_ct (constant-time)",
+             gh == br_ghash_pclmul_get() ? "ghash_pclmul (PCLMULQDQ)"
+             : gh == br_ghash_pwr8_get() ? "ghash_pwr8"
+             : WORD64 ? "ghash_ctmul64" : "ghash_ctmul",
+             chacha_impl() == br_chacha20_sse2_get() ? "chacha20_sse2" : "chacha20_ct",
+             poly_impl() == br_poly1305_ctmulq_get() ? "poly1305_ctmulq" : "poly1305_ctmul",
+             ec == &br_ec_all_m31 ? "ec_all_m31 (p256_m31, c25519_m31)"
+             : ec == &br_ec_all_m15 ? "ec_all_m15 (p256_m15, c25519_m15)" : "other",
+             br_rsa_i62_public_get() != 0 ? "rsa_i62" : "rsa_i31");
+    return text;
+}
+
 void hxc__tls13_aead_set(struct hxc__tls13_aead *a, const struct hxc__tls13_suite *s,
                          const unsigned char *secret)
 {
@@ -147,12 +194,8 @@ void hxc__tls13_aead_set(struct hxc__tls13_aead *a, const struct hxc__tls13_suit
     a->seq = 0;
     if (s->chacha) {
         memcpy(a->chacha_key, key, 32);
-        a->ichacha = br_chacha20_sse2_get();
-        if (a->ichacha == 0)
-            a->ichacha = &br_chacha20_ct_run;
-        a->ipoly = br_poly1305_ctmulq_get();
-        if (a->ipoly == 0)
-            a->ipoly = &br_poly1305_ctmul_run;
+        a->ichacha = chacha_impl();
+        a->ipoly = poly_impl();
     } else {
         const br_block_ctr_class *ctr = aes_ctr_impl();
         ctr->init(&a->aes.vtable, key, s->key_len);

@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
-"""hxc benchmark (issues 4 and 5, TLS 1.3): a measurement, never a pass/fail test.
+"""hxc benchmark (issues 4 and 5, TLS 1.3, performance): a measurement, never a pass/fail test.
 
     python3 tests/bench/bench.py build/hxc [--wasm build-wasm/hxc.wasm]
         [--wasmtime-host .../hxc-wasmtime] [--component build-wasm/hxc.component.wasm]
-        [--wasmtime PATH] [--rounds 5] [--only 1,2,3,3c] ...
+        [--wasmtime PATH] [--rounds 5] [--only 1,1b,2,3,3c] ...
 
 It mints a throwaway CA and a localhost certificate with the openssl CLI in a
 temp dir, starts ONE nghttpd (TLS 1.2 and 1.3, HTTP/2, one worker) on a free
-loopback port serving a 1 KiB and a 64 MiB file, and one nginx (one worker,
+loopback port serving a 1 KiB, a 100 KiB and a 64 MiB file, and one nginx (one worker,
 TLS 1.2 and 1.3, the same files; see below), and then, in one process, runs
 the tools of each section interleaved (A B C D A B C D ... for --rounds
 rounds, after --warmup discarded rounds):
@@ -17,6 +17,9 @@ rounds, after --warmup discarded rounds):
        curl --parallel --parallel-max 100 --http2 --cacert CA -s --config F
        nghttp -n -y -m 1000 URL
        h2load -n1000 -c1 -m100 URL           (the load generator: the limit)
+  1b. W1b: 100 GETs of a 100 KiB file over one connection: hxc, curl and
+     h2load as in W1 (rows tagged "W1b"); target hxc/curl <= 0.55 (h2load's
+     level) and peak RSS hxc/curl <= 0.25.
   2. W2: one 64 MiB download: hxc, curl, nghttp (and h2load -n1 as a reference).
   3. W3: a fresh process per fetch of the 1 KiB file (one connection, a full
      handshake every time): hxc and curl, --w3-fetches (50) runs per tool and
@@ -30,7 +33,7 @@ rounds, after --warmup discarded rounds):
      rows [TLS 1.3, resumption], [TLS 1.3, --no-sessionid], [TLS 1.2,
      resumption] and [TLS 1.2, --no-sessionid] for hxc and curl (both resume
      by default: hxc TLS 1.3 tickets and TLS 1.2 session IDs, curl tickets).
---only SECTIONS (comma-separated: 1, 2, 3, 3c) runs a subset, e.g. while
+--only SECTIONS (comma-separated: 1, 1b, 2, 3, 3c) runs a subset, e.g. while
 iterating; --skip-big leaves out section 2.
 
 TLS versions. Every native row of sections 1, 2 and 3 comes twice: "[TLS
@@ -188,6 +191,7 @@ import threading
 import time
 
 SMALL_NAME = "1k.bin"
+MID_NAME = "100k.bin"   # section 1b
 BIG_NAME = "big.bin"
 
 
@@ -1175,8 +1179,9 @@ H2LOAD_NOTE = "h2load does not verify the certificate"
 
 # -------------------------------------------- section 1 (W1): 1000 x 1 KiB
 
-def hxc_w1_tool(args, b, fl, url):
-    n, pmax = args.requests, args.parallel_max
+def hxc_w1_tool(args, b, fl, url, n=None, served=None):
+    """n GETs of url (default: section 1's, the 1 KiB file) on one connection."""
+    n, pmax, served = n or args.requests, args.parallel_max, served or b.small
     files = [os.path.join(b.pre_dir, "%s-%d" % (slug_of(fl.name), i)) for i in range(n)]
 
     def pre():
@@ -1184,7 +1189,7 @@ def hxc_w1_tool(args, b, fl, url):
                                               [fl.path(f) for f in files]))
         r = run_child(argv, b.work, args.timeout)
         err = os.path.join(b.work, "child.err")
-        bad = exit_zero(r) or compare_files(files, b.small) or fl.verify_tls(err)
+        bad = exit_zero(r) or compare_files(files, served) or fl.verify_tls(err)
         remove_files(files)
         if not bad:
             args.info[fl.name] = "%s; %s" % (hxc_connections(err, n), fl.got_tls)
@@ -1193,8 +1198,8 @@ def hxc_w1_tool(args, b, fl, url):
                 fl.check, pre)
 
 
-def curl_w1_tool(args, b, name, v, url):
-    n, pmax = args.requests, args.parallel_max
+def curl_w1_tool(args, b, name, v, url, n=None, served=None):
+    n, pmax, served = n or args.requests, args.parallel_max, served or b.small
     slug = slug_of(name)
     files = [os.path.join(b.pre_dir, "%s-%d" % (slug, i)) for i in range(n)]
     pre_cfg = curl_config(os.path.join(b.work, slug + "-pre.cfg"), url, files)
@@ -1205,7 +1210,7 @@ def curl_w1_tool(args, b, name, v, url):
     def pre():
         r = run_child(base + ["-v", "-w", "%{num_connects}\\n", "--config", pre_cfg], b.work,
                       args.timeout)
-        bad = exit_zero(r) or compare_files(files, b.small)
+        bad = exit_zero(r) or compare_files(files, served)
         remove_files(files)
         if bad:
             return bad
@@ -1280,6 +1285,28 @@ def w1_tools(args, b):
             tools.append(hxc_w1_tool(args, b, wasm_flavour(rn, b, b.chacha.port, CHACHA_SUITES),
                                      url))
     return tools
+
+
+def w1b_tools(args, b):
+    """Section 1b: W1's tools with 100 GETs of a 100 KiB file."""
+    n = W1B_REQUESTS
+    tools = []
+    for tag, port, _ in b.groups():
+        url = "https://localhost:%d/%s" % (port, MID_NAME)
+        tag += W1B_TAG  # its own row names: section 1's rows keep theirs
+        for v in b.variants:
+            tools.append(hxc_w1_tool(args, b, native_flavour(args, b, row("hxc", v, tag), v),
+                                     url, n, b.mid))
+            if b.curl:
+                tools.append(curl_w1_tool(args, b, row("curl", v, tag), v, url, n, b.mid))
+            tools.append(h2load_tool(args, b, row("h2load", v, tag), v,
+                                     ["h2load", "-n", str(n), "-c", "1", "-m",
+                                      str(args.parallel_max), url], n))
+    return tools
+
+
+W1B_REQUESTS = 100
+W1B_TAG = ", W1b"
 
 
 # ------------------------------- sections 2 (W2) and 3 (W3): one fetch each
@@ -1694,6 +1721,26 @@ def report_w1(tools, args, b, log):
         wasm_ratios(s, "time", 3.0, args, log)
 
 
+def report_w1b(tools, args, b, log):
+    s = report_head(tools, log,
+                    "Section 1b (W1b): %d GETs of a 100 KiB file, one HTTP/2 TLS connection, "
+                    "%d rounds (+%d warm-up), interleaved" % (W1B_REQUESTS, args.rounds,
+                                                              args.warmup),
+                    [("MiB/s (med)", 12, "%.0f",
+                      lambda st: W1B_REQUESTS * 100 / 1024 / (st["med"] / 1000))],
+                    "connections, TLS")
+    for tag, _port, desc in b.groups():
+        group_header(log, tag, desc)
+        tag += W1B_TAG
+        for v in b.variants:
+            hx, cu, h2 = (row(x, v, tag) for x in ("hxc", "curl", "h2load"))
+            ratio(args, log, s, "time hxc/curl [%s%s]" % (v.label, tag), hx, cu, ("<=", 0.55),
+                  "W1b")
+            ratio(args, log, s, "time hxc/h2load [%s%s]" % (v.label, tag), hx, h2)
+            ratio(args, log, s, "peak RSS hxc/curl [%s%s]" % (v.label, tag), hx, cu,
+                  ("<=", 0.25), "W1b", key="rss")
+
+
 def report_w2(tools, args, b, log):
     size = args.big_mib * 1024 * 1024
     s = report_head(tools, log,
@@ -1861,7 +1908,7 @@ def git_head(src):
 
 # ------------------------------------------------------------------ main
 
-SECTIONS = ("1", "2", "3", "3c")
+SECTIONS = ("1", "1b", "2", "3", "3c")
 
 
 def parse_sections(text):
@@ -1884,8 +1931,8 @@ def parse_args(argv):
     p.add_argument("--warmup", type=int, default=1,
                    help="discarded warm-up rounds before them (default 1)")
     p.add_argument("--only", metavar="SECTIONS", type=parse_sections, default=list(SECTIONS),
-                   help="run only these sections, comma-separated: 1 (W1), 2 (W2), 3 (W3), "
-                        "3c (W3c); e.g. --only 1,3c (default: all)")
+                   help="run only these sections, comma-separated: 1 (W1), 1b (W1b), 2 (W2), "
+                        "3 (W3), 3c (W3c); e.g. --only 1,3c (default: all)")
     p.add_argument("--requests", type=int, default=1000, help="GETs in section 1 (1000)")
     p.add_argument("--parallel-max", type=int, default=100,
                    help="concurrent streams for hxc, curl and h2load -m (100)")
@@ -2003,6 +2050,9 @@ def main(argv):
         small = os.path.join(htdocs, SMALL_NAME)
         big = os.path.join(htdocs, BIG_NAME)
         write_random(small, 1024)
+        mid = os.path.join(htdocs, MID_NAME)
+        if "1b" in args.sections:
+            write_random(mid, 100 * 1024)
         if "2" in args.sections:
             write_random(big, args.big_mib * 1024 * 1024)
         ca, key, cert = mint_pki(work)
@@ -2053,7 +2103,7 @@ def main(argv):
                 % chacha.command().replace(work, "$TMP"))
         pre_dir = os.path.join(work, "pre")
         os.makedirs(pre_dir)
-        b = Bench(work=work, ca=ca, key=key, cert=cert, small=small, big=big,
+        b = Bench(work=work, ca=ca, key=key, cert=cert, small=small, mid=mid, big=big,
                   variants=variants, nghttpd=server, nginx=nginx, chacha=chacha,
                   pre_dir=pre_dir, curl=shutil.which("curl"))
         if not b.curl:
@@ -2066,6 +2116,12 @@ def main(argv):
                           "lists %d url/output pairs)" % args.requests, t1, work, log)
             measure("section 1 (W1): %d x 1 KiB" % args.requests, t1, args, work, servers, log)
             done.append((report_w1, t1))
+        if "1b" in args.sections:
+            t1b = w1b_tools(args, b)
+            show_commands("section 1b (URL repeated)", t1b, work, log)
+            measure("section 1b (W1b): %d x 100 KiB" % W1B_REQUESTS, t1b, args, work, servers,
+                    log)
+            done.append((report_w1b, t1b))
         if "2" in args.sections:
             t2 = w2_tools(args, b)
             show_commands("section 2", t2, work, log)
