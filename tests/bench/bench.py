@@ -3,7 +3,7 @@
 
     python3 tests/bench/bench.py build/hxc [--wasm build-wasm/hxc.wasm]
         [--wasmtime-host .../hxc-wasmtime] [--component build-wasm/hxc.component.wasm]
-        [--wasmtime PATH] [--rounds 5] [--only 1,1b,2,3,3c] ...
+        [--wasmtime PATH] [--rounds 5] [--only 1,1b,2,3,3c,5] ...
 
 It mints a throwaway CA and a localhost certificate with the openssl CLI in a
 temp dir, starts ONE nghttpd (TLS 1.2 and 1.3, HTTP/2, one worker) on a free
@@ -33,7 +33,15 @@ rounds, after --warmup discarded rounds):
      rows [TLS 1.3, resumption], [TLS 1.3, --no-sessionid], [TLS 1.2,
      resumption] and [TLS 1.2, --no-sessionid] for hxc and curl (both resume
      by default: hxc TLS 1.3 tickets and TLS 1.2 session IDs, curl tickets).
---only SECTIONS (comma-separated: 1, 1b, 2, 3, 3c) runs a subset, e.g. while
+  5. W5: memory per connection: 100 concurrent GETs of the 1 KiB file over
+     100 distinct origins (h1.bench.test ... h100.bench.test, all routed by
+     --connect-to ::127.0.0.1:PORT to nghttpd; the certificate also names
+     *.bench.test), so one connection each, and the same 100 GETs over one
+     origin; (peak RSS with 100 - peak RSS with 1) / 99, for hxc and curl.
+     The connections are all open at once (each TLS engine, HTTP/2 session
+     and buffer allocated), measured at their peak rather than idle; the
+     performance issue's target is <= 80 KiB for hxc.
+--only SECTIONS (comma-separated: 1, 1b, 2, 3, 3c, 5) runs a subset, e.g. while
 iterating; --skip-big leaves out section 2.
 
 TLS versions. Every native row of sections 1, 2 and 3 comes twice: "[TLS
@@ -215,7 +223,8 @@ def openssl(args, cwd):
 
 
 def mint_pki(d):
-    """A throwaway EC P-256 CA and a leaf for localhost / 127.0.0.1 / ::1."""
+    """A throwaway EC P-256 CA and a leaf for localhost / 127.0.0.1 / ::1 and
+    *.bench.test (section 5's many origins)."""
     ec = ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"]
     openssl(["genpkey"] + ec + ["-out", "ca.key"], d)
     openssl(["req", "-x509", "-new", "-key", "ca.key", "-subj", "/CN=hxc bench CA",
@@ -228,7 +237,7 @@ def mint_pki(d):
         f.write("basicConstraints=critical,CA:FALSE\n"
                 "keyUsage=critical,digitalSignature\n"
                 "extendedKeyUsage=serverAuth\n"
-                "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\n")
+                "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1,DNS:*.%s\n" % W5_DOMAIN)
     openssl(["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
              "-CAcreateserial", "-days", "2", "-sha256", "-extfile", "server.ext",
              "-out", "server.pem"], d)
@@ -1309,6 +1318,81 @@ W1B_REQUESTS = 100
 W1B_TAG = ", W1b"
 
 
+# ------------------------------- section 5 (W5): memory per connection
+
+W5_DOMAIN = "bench.test"
+W5_CONNS = 100
+
+
+def w5_tool(args, b, name, tool, v, origins):
+    """W5_CONNS concurrent GETs of the 1 KiB file from `origins` distinct
+    origins (h1.bench.test ... all --connect-to the nghttpd port): with 100
+    origins a connection each, with 1 all on one connection. Peak RSS is
+    what the section reads."""
+    port = b.nghttpd.port
+    urls = ["https://h%d.%s:%d/%s" % (i % origins + 1, W5_DOMAIN, port, SMALL_NAME)
+            for i in range(W5_CONNS)]
+    route = ["--connect-to", "::127.0.0.1:%d" % port]
+    if tool == "hxc":
+        argv = [args.hxc] + v.hxc + route + ["-Z", "--parallel-max", str(W5_CONNS),
+                                             "--cacert", b.ca, "-s"]
+        for u in urls:
+            argv += ["-o", args.null, u]
+    else:
+        cfg = os.path.join(b.work, slug_of(name) + ".cfg")
+        with open(cfg, "w") as f:
+            f.writelines('url = "%s"\noutput = "%s"\n' % (u, args.null) for u in urls)
+        argv = ["curl", "--parallel", "--parallel-max", str(W5_CONNS), "--http2"] + v.curl + \
+            route + ["--cacert", b.ca, "-s", "-S", "--config", cfg]
+
+    def pre():
+        r = run_child(argv[:1] + ["-v"] + argv[1:], b.work, args.timeout)
+        bad = exit_zero(r)
+        if bad:
+            return bad
+        text = read_text(os.path.join(b.work, "child.err"))
+        opened = len(re.findall(r"Opening connection #" if tool == "hxc" else r"Connected to ",
+                                text))
+        args.info[name] = "%d URLs over %d origin(s): %d connection(s) opened (-v)" % (
+            W5_CONNS, origins, opened)
+        if opened != origins:
+            return "%d connections opened, not %d" % (opened, origins)
+        return None
+    return Tool(name, argv, writes_through(args.null), pre)
+
+
+def w5_tools(args, b):
+    v13 = b.variants[0]
+    tools = []
+    for tool in ("hxc", "curl") if b.curl else ("hxc",):
+        for origins in (W5_CONNS, 1):
+            tools.append(w5_tool(args, b, "%s [%d connection%s]" % (
+                tool, origins, "s" if origins > 1 else ""), tool, v13, origins))
+    return tools
+
+
+def report_w5(tools, args, b, log):
+    report_head(tools, log,
+                    "Section 5 (W5): %d concurrent 1 KiB GETs over %d connections (distinct "
+                    "origins) and over 1, %d rounds (+%d warm-up), interleaved; memory per "
+                    "connection = (peak RSS with %d - peak RSS with 1) / %d"
+                    % (W5_CONNS, W5_CONNS, args.rounds, args.warmup, W5_CONNS, W5_CONNS - 1),
+                    [], "connections")
+    by = {t.name: stats(t) for t in tools if t.runs}
+    per_conn = {}
+    for tool in ("hxc", "curl"):
+        many, one = by.get("%s [%d connections]" % (tool, W5_CONNS)), \
+            by.get("%s [1 connection]" % tool)
+        if many and one:
+            per = (many["rss"] - one["rss"]) / (W5_CONNS - 1)
+            want = "   target <= 80 KiB %s" % ("met" if per <= 80 else "NOT met") \
+                if tool == "hxc" else ""
+            log("  memory per connection, %s: %.1f KiB%s" % (tool, per, want))
+            per_conn[tool] = per
+    if per_conn.get("curl", 0) > 0 and "hxc" in per_conn:
+        log("  memory per connection hxc/curl: %.2f" % (per_conn["hxc"] / per_conn["curl"]))
+
+
 # ------------------------------- sections 2 (W2) and 3 (W3): one fetch each
 
 def hxc_single_tool(args, b, fl, url, served, full=False):
@@ -1908,7 +1992,7 @@ def git_head(src):
 
 # ------------------------------------------------------------------ main
 
-SECTIONS = ("1", "1b", "2", "3", "3c")
+SECTIONS = ("1", "1b", "2", "3", "3c", "5")
 
 
 def parse_sections(text):
@@ -1932,7 +2016,7 @@ def parse_args(argv):
                    help="discarded warm-up rounds before them (default 1)")
     p.add_argument("--only", metavar="SECTIONS", type=parse_sections, default=list(SECTIONS),
                    help="run only these sections, comma-separated: 1 (W1), 1b (W1b), 2 (W2), "
-                        "3 (W3), 3c (W3c); e.g. --only 1,3c (default: all)")
+                        "3 (W3), 3c (W3c), 5 (W5); e.g. --only 1,3c (default: all)")
     p.add_argument("--requests", type=int, default=1000, help="GETs in section 1 (1000)")
     p.add_argument("--parallel-max", type=int, default=100,
                    help="concurrent streams for hxc, curl and h2load -m (100)")
@@ -2140,6 +2224,11 @@ def main(argv):
             measure("section 3c (W3c): %d sequential new connections in one process"
                     % args.w3c_urls, t3c, args, work, servers, log)
             done.append((report_w3c, t3c))
+        if "5" in args.sections:
+            t5 = w5_tools(args, b)
+            show_commands("section 5 (curl's --config F lists the URLs)", t5, work, log)
+            measure("section 5 (W5): %d connections" % W5_CONNS, t5, args, work, servers, log)
+            done.append((report_w5, t5))
 
         log("")
         log("=" * 78)
