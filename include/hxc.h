@@ -437,7 +437,11 @@ HXC_API int32_t hxc_transfer_stream_id(const hxc_transfer *t);
 
 /* Pull-style streaming of one response: hxc_client_open runs the loop until
  * the response head arrived (following redirects as configured), then
- * hxc_stream_read runs it until body bytes are available. */
+ * hxc_stream_read runs it until body bytes are available. Backpressure:
+ * over HTTP/2 a stream that is not read holds at most its flow-control
+ * window (16 MiB) and pauses only itself, while other transfers on the
+ * same connection go on; over HTTP/1.1 the connection stops reading past
+ * 4 MiB unread. */
 typedef struct hxc_stream hxc_stream;
 HXC_API hxc_status hxc_client_open(hxc_client *client, const hxc_request *req,
                                    hxc_stream **out, hxc_error *err);

@@ -575,8 +575,12 @@ hxc_status hxc_get(const char *url, hxc_response **out, hxc_error *err)
 /* ------------------------------------------------------------------ */
 /* Pull-style streams                                                  */
 
-/* A pull-style reader holds at most about this much unread body before the
- * connection stops reading (backpressure), and resumes below a quarter. */
+/* Backpressure for a pull-style reader. On HTTP/2 its stream is held: only
+ * what the reader takes reopens the stream's flow-control window, so an
+ * unread stream holds at most that window (16 MiB) and the other streams
+ * of the connection go on. On HTTP/1.1 (one response per connection) the
+ * connection stops reading past this much unread body, and resumes below a
+ * quarter of it. */
 #define STREAM_HIGH_WATER (4u << 20)
 
 struct hxc_stream {
@@ -587,7 +591,8 @@ struct hxc_stream {
     int head;                /* the final response head arrived */
     uint8_t *buf;            /* received, not yet read */
     size_t off, len, cap;
-    struct pconn *paused;    /* connection we stopped reading */
+    struct pconn *paused;    /* HTTP/1.1 connection we stopped reading */
+    struct pconn *held;      /* HTTP/2 connection whose stream we hold */
 };
 
 static void stream_unpause(struct hxc_stream *s)
@@ -608,6 +613,10 @@ static int stream_head(void *user, const hxc_response *resp)
 static int stream_body(void *user, const uint8_t *data, size_t len)
 {
     struct hxc_stream *s = user;
+    if (s->held == NULL && s->t->pc && hxc__conn_is_h2(s->t->pc->conn)) {
+        hxc__conn_hold_stream(s->t->pc->conn, s->t, 1); /* these bytes count already */
+        s->held = s->t->pc;
+    }
     if (s->off > 0 && s->off == s->len)
         s->off = s->len = 0;
     if (s->len + len > s->cap) {
@@ -627,7 +636,7 @@ static int stream_body(void *user, const uint8_t *data, size_t len)
     }
     memcpy(s->buf + s->len, data, len);
     s->len += len;
-    if (s->len - s->off >= STREAM_HIGH_WATER && s->t->pc) {
+    if (s->held == NULL && s->len - s->off >= STREAM_HIGH_WATER && s->t->pc) {
         hxc__conn_pause_reading(s->t->pc->conn, 1);
         s->paused = s->t->pc;
     }
@@ -689,6 +698,8 @@ hxc_status hxc_stream_read(hxc_stream *s, void *buf, size_t cap, size_t *len, hx
         memcpy(buf, s->buf + s->off, n);
         s->off += n;
         *len = n;
+        if (s->held && s->t->pc == s->held)
+            hxc__conn_stream_consumed(s->held->conn, s->t, n);
         if (s->paused && s->len - s->off < STREAM_HIGH_WATER / 4)
             stream_unpause(s);
         return HXC_OK;

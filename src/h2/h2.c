@@ -36,9 +36,13 @@
  * closes the stream, and is freed exactly once like any other.
  *
  * Response bodies stream out through on_body as DATA frames arrive; nothing
- * is buffered here. Windows are 16 MiB (stream and connection) with
- * nghttp2's automatic WINDOW_UPDATEs, so a large download keeps moving
- * while the driver keeps feeding; backpressure is the driver not reading.
+ * is buffered here. Flow control is ours, not nghttp2's automatic
+ * WINDOW_UPDATEs: every DATA byte is consumed at once at the connection
+ * level (a 1 GiB window), and at the stream level (16 MiB windows) at once
+ * too, unless the stream is held (hxc__h2_hold: a pull-style reader): then
+ * only what the reader takes (hxc__h2_consumed) reopens that stream's
+ * window, so an unread stream stops only itself, after at most its window,
+ * while the others go on.
  */
 #include "h2/h2.h"
 
@@ -51,7 +55,8 @@
 
 #include "base/err.h"
 
-#define H2_WINDOW (16 * 1024 * 1024)     /* stream and connection receive windows */
+#define H2_STREAM_WINDOW (16 * 1024 * 1024) /* receive window of each stream */
+#define H2_CONN_WINDOW (1024 * 1024 * 1024) /* the connection's: never the limit */
 #define H2_OUT_TARGET 16384              /* buffer this much output before stopping */
 #define H2_OUT_INITIAL 32768
 #define H2_DEFAULT_MAX_HEADER_BYTES 65536
@@ -88,6 +93,8 @@ struct h2_stream {
     uint32_t local_reset_code;
     int lib_error;       /* nghttp2 error that made us reset it, if any */
     int completed;
+    int held;            /* stream window reopened only by hxc__h2_consumed */
+    size_t held_bytes;   /* received on a held stream, not yet consumed */
 };
 
 struct hxc__h2 {
@@ -385,10 +392,14 @@ static int cb_data_chunk(nghttp2_session *s, uint8_t flags, int32_t stream_id,
     struct h2_stream *st = stream_of(h, stream_id);
     (void)s;
     (void)flags;
-    if (st == NULL || h->ev->on_body == NULL || len == 0)
-        return 0;
-    if (h->ev->on_body(st->user, data, len) != 0)
+    (void)nghttp2_session_consume_connection(s, len);
+    if (st != NULL && h->ev->on_body != NULL && len > 0 &&
+        h->ev->on_body(st->user, data, len) != 0)
         abort_stream(st);
+    if (st != NULL && st->held && !st->completed)
+        st->held_bytes += len; /* its reader reopens the window (hxc__h2_consumed) */
+    else
+        (void)nghttp2_session_consume_stream(s, stream_id, len);
     return 0;
 }
 
@@ -648,6 +659,7 @@ static int create_session(struct hxc__h2 *h)
         return rv;
     }
     nghttp2_option_set_max_continuations(opt, H2_MAX_CONTINUATIONS);
+    nghttp2_option_set_no_auto_window_update(opt, 1); /* cb_data_chunk consumes */
     rv = nghttp2_session_client_new2(&h->s, cb, h, opt);
     nghttp2_option_del(opt);
     nghttp2_session_callbacks_del(cb);
@@ -658,13 +670,13 @@ static int queue_settings(struct hxc__h2 *h)
 {
     nghttp2_settings_entry iv[] = {
         {NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
-        {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, H2_WINDOW},
+        {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, H2_STREAM_WINDOW},
         {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, (uint32_t)h->max_header_bytes},
     };
     int rv = nghttp2_submit_settings(h->s, NGHTTP2_FLAG_NONE, iv, sizeof iv / sizeof iv[0]);
     if (rv != 0)
         return rv;
-    return nghttp2_session_set_local_window_size(h->s, NGHTTP2_FLAG_NONE, 0, H2_WINDOW);
+    return nghttp2_session_set_local_window_size(h->s, NGHTTP2_FLAG_NONE, 0, H2_CONN_WINDOW);
 }
 
 struct hxc__h2 *hxc__h2_new(const struct hxc__msg_events *ev, size_t max_header_bytes,
@@ -1068,6 +1080,30 @@ void hxc__h2_resume(struct hxc__h2 *h, void *user)
         return;
     st->read_deferred = 0;
     (void)nghttp2_session_resume_data(h->s, st->id);
+}
+
+void hxc__h2_hold(struct hxc__h2 *h, void *user, int hold)
+{
+    struct h2_stream *st = find_by_user(h, user);
+    if (st == NULL || h->dead)
+        return;
+    st->held = hold;
+    if (!hold && st->held_bytes > 0) {
+        (void)nghttp2_session_consume_stream(h->s, st->id, st->held_bytes);
+        st->held_bytes = 0;
+    }
+}
+
+void hxc__h2_consumed(struct hxc__h2 *h, void *user, size_t n)
+{
+    struct h2_stream *st = find_by_user(h, user);
+    if (st == NULL || h->dead || !st->held)
+        return;
+    if (n > st->held_bytes)
+        n = st->held_bytes;
+    if (n > 0)
+        (void)nghttp2_session_consume_stream(h->s, st->id, n);
+    st->held_bytes -= n;
 }
 
 int32_t hxc__h2_stream_id(const struct hxc__h2 *h, void *user)

@@ -73,6 +73,11 @@ int hxc__h2_cancel(struct hxc__h2 *h, void *user);
 /* A streamed upload on the stream carrying `user` can go on. */
 void hxc__h2_resume(struct hxc__h2 *h, void *user);
 /* Stream id carrying `user` (0 when none). */
+/* Per-stream backpressure. A held stream's window (16 MiB) is reopened
+ * only as its reader reports what it took (consumed); the other streams
+ * and the connection are not held back. hold 0 releases all at once. */
+void hxc__h2_hold(struct hxc__h2 *h, void *user, int hold);
+void hxc__h2_consumed(struct hxc__h2 *h, void *user, size_t n);
 int32_t hxc__h2_stream_id(const struct hxc__h2 *h, void *user);
 
 int hxc__h2_open_streams(const struct hxc__h2 *h);

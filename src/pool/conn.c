@@ -619,6 +619,18 @@ void hxc__conn_pause_reading(struct hxc__conn *c, int paused)
     c->read_paused = paused;
 }
 
+void hxc__conn_hold_stream(struct hxc__conn *c, void *user, int hold)
+{
+    if (c->h2)
+        hxc__h2_hold(c->h2, user, hold);
+}
+
+void hxc__conn_stream_consumed(struct hxc__conn *c, void *user, size_t n)
+{
+    if (c->h2)
+        hxc__h2_consumed(c->h2, user, n);
+}
+
 int32_t hxc__conn_stream_id(const struct hxc__conn *c, void *user)
 {
     return c->h2 ? hxc__h2_stream_id(c->h2, user) : 0;

@@ -68,8 +68,12 @@ void hxc__conn_cancel(struct hxc__conn *c, void *user); /* completes with HXC_E_
 void hxc__conn_resume(struct hxc__conn *c, void *user);
 int32_t hxc__conn_stream_id(const struct hxc__conn *c, void *user);
 /* Stops (1) or resumes (0) reading from the socket: backpressure for a
- * pull-style reader that is behind (every stream on the connection waits). */
+ * pull-style reader that is behind on HTTP/1.1 (the only request on it). */
 void hxc__conn_pause_reading(struct hxc__conn *c, int paused);
+/* HTTP/2: only that stream waits for its reader (hxc__h2_hold / _consumed);
+ * no-ops on HTTP/1.1. */
+void hxc__conn_hold_stream(struct hxc__conn *c, void *user, int hold);
+void hxc__conn_stream_consumed(struct hxc__conn *c, void *user, size_t n);
 int64_t hxc__conn_created(const struct hxc__conn *c);
 
 int hxc__conn_ready(const struct hxc__conn *c);     /* connected, handshake done: h1 or h2 decided */

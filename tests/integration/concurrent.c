@@ -32,6 +32,11 @@
  *   --stream              hxc_client_open + hxc_stream_read, one after the
  *                         other on the same client
  *   --stream-close-after B  read only B bytes, then hxc_stream_close
+ *   --held-stream URL     before the N transfers, hxc_client_open URL on the
+ *                         same client and read nothing of it while they run;
+ *                         then read it to the end (per-stream backpressure):
+ *                         "held <http-status> <bytes> [pattern=...]" is
+ *                         printed before the summary
  *   --verify-pattern      body byte at offset o must be o % 251
  *   --rounds R            submit the N transfers, run them to completion, then
  *                         again, R times in all on the same client (indices
@@ -102,6 +107,7 @@ struct opts {
     long rounds;
     long pause_ms;
     uint64_t stream_close_after;
+    const char *held_url;
     int verify_pattern;
     int verbose;
 };
@@ -352,8 +358,10 @@ static int drive_steps(hxc_client *client)
     hxc_error err;
     if (g_opt.cancel_queued)
         cancel_due();
+    /* a held stream stays in progress: step until the N transfers are done */
+    long ms = g_opt.step_ms > 0 || !g_opt.held_url ? g_opt.step_ms : 100;
     for (;;) {
-        int left = hxc_client_step(client, g_opt.step_ms, &err);
+        int left = hxc_client_step(client, ms, &err);
         if (left < 0) {
             printf("run ERROR %s %s\n", hxc_status_name(err.code), err.message);
             return -1;
@@ -361,7 +369,7 @@ static int drive_steps(hxc_client *client)
         sample_inflight();
         cancel_due();
         resume_paused();
-        if (left == 0)
+        if (left == 0 || (g_opt.held_url && remaining() == 0))
             break;
     }
     return 0;
@@ -392,7 +400,7 @@ static void idle(hxc_client *client, long ms)
 
 static int drive(hxc_client *client)
 {
-    if (g_opt.step_ms > 0 || g_opt.cancel_every || g_opt.upload_pause)
+    if (g_opt.step_ms > 0 || g_opt.cancel_every || g_opt.upload_pause || g_opt.held_url)
         return drive_steps(client);
     hxc_error err;
     if (hxc_client_run(client, &err) != HXC_OK) {
@@ -429,49 +437,60 @@ static int submit_range(hxc_client *client, int from, int to)
     return 0;
 }
 
+/* hxc_client_open for x->url: the stream, or NULL with x's error set. */
+static hxc_stream *open_stream(hxc_client *client, struct xfer *x)
+{
+    hxc_request req;
+    hxc_request_init(&req);
+    req.url = x->url;
+    hxc_stream *s = NULL;
+    x->ndone = 1;
+    x->bad_at = -1;
+    x->status = hxc_client_open(client, &req, &s, &x->err);
+    if (x->status != HXC_OK)
+        return NULL;
+    const hxc_response *resp = hxc_stream_response(s);
+    x->http_status = hxc_response_status(resp);
+    snprintf(x->version, sizeof x->version, "%s", hxc_response_http_version(resp));
+    return s;
+}
+
+/* Reads s to the end (or `limit` bytes when not 0) into x, then closes it. */
+static void read_stream(hxc_stream *s, struct xfer *x, uint64_t limit)
+{
+    static uint8_t buf[16384];
+    for (;;) {
+        size_t cap = sizeof buf;
+        if (limit && limit - x->bytes < cap)
+            cap = (size_t)(limit - x->bytes);
+        if (limit && cap == 0)
+            break;
+        size_t len = 0;
+        hxc_error err;
+        x->status = hxc_stream_read(s, buf, cap, &len, &err);
+        if (x->status != HXC_OK) {
+            x->err = err;
+            break;
+        }
+        if (len == 0)
+            break;
+        if (len > cap) {
+            g_contract_broken = 1;
+            fprintf(stderr, "concurrent: hxc_stream_read returned %zu > cap %zu\n", len, cap);
+            break;
+        }
+        count_body(x, buf, len);
+    }
+    hxc_stream_close(s);
+}
+
 /* Pull-style: one stream after the other on the same client. */
 static void run_streams(hxc_client *client)
 {
-    static uint8_t buf[16384];
     for (int i = 0; i < g_n; i++) {
-        struct xfer *x = &g_x[i];
-        hxc_request req;
-        hxc_request_init(&req);
-        req.url = x->url;
-        hxc_stream *s = NULL;
-        hxc_error err;
-        x->ndone = 1;
-        x->status = hxc_client_open(client, &req, &s, &err);
-        if (x->status != HXC_OK) {
-            x->err = err;
-            continue;
-        }
-        const hxc_response *resp = hxc_stream_response(s);
-        x->http_status = hxc_response_status(resp);
-        snprintf(x->version, sizeof x->version, "%s", hxc_response_http_version(resp));
-        for (;;) {
-            size_t cap = sizeof buf;
-            if (g_opt.stream_close_after && g_opt.stream_close_after - x->bytes < cap)
-                cap = (size_t)(g_opt.stream_close_after - x->bytes);
-            if (g_opt.stream_close_after && cap == 0)
-                break;
-            size_t len = 0;
-            x->status = hxc_stream_read(s, buf, cap, &len, &err);
-            if (x->status != HXC_OK) {
-                x->err = err;
-                break;
-            }
-            if (len == 0)
-                break;
-            if (len > cap) {
-                g_contract_broken = 1;
-                fprintf(stderr, "concurrent: hxc_stream_read returned %zu > cap %zu\n", len,
-                        cap);
-                break;
-            }
-            count_body(x, buf, len);
-        }
-        hxc_stream_close(s);
+        hxc_stream *s = open_stream(client, &g_x[i]);
+        if (s != NULL)
+            read_stream(s, &g_x[i], g_opt.stream_close_after);
     }
 }
 
@@ -552,6 +571,10 @@ static int parse_opts(int argc, char **argv, hxc_client_options *o, int *argi, l
         i++;
         if (strcmp(a, "--cacert") == 0) {
             o->ssl.cafile = v;
+            continue;
+        }
+        if (strcmp(a, "--held-stream") == 0) {
+            g_opt.held_url = v;
             continue;
         }
         if (!parse_long(v, &n) || n < 0) {
@@ -645,6 +668,8 @@ int main(int argc, char **argv)
         return 1;
     }
     int broken = 0;
+    struct xfer held = {.url = (char *)g_opt.held_url};
+    hxc_stream *held_stream = g_opt.held_url ? open_stream(client, &held) : NULL;
     if (g_opt.stream) {
         run_streams(client);
     } else {
@@ -659,6 +684,15 @@ int main(int argc, char **argv)
                     remaining());
             broken = 1;
         }
+    }
+    if (g_opt.held_url) {
+        if (held_stream != NULL)
+            read_stream(held_stream, &held, 0);
+        if (held.status != HXC_OK)
+            printf("held ERROR %s %s\n", hxc_status_name(held.status), held.err.message);
+        else
+            printf("held %d %llu%s\n", held.http_status, (unsigned long long)held.bytes,
+                   !g_opt.verify_pattern ? "" : held.bad_at < 0 ? " pattern=ok" : " pattern=bad");
     }
     hxc_client_free(client);
     int failed = report();

@@ -58,6 +58,7 @@ class Run:
         self.elapsed = elapsed
         self.items = {}
         self.summary = None
+        self.held = None
         for line in self.out.splitlines():
             m = self.LINE.match(line)
             if m:
@@ -71,6 +72,9 @@ class Run:
                 self.items[int(m.group(1))] = {
                     "ok": False, "error": m.group(2), "conn": int(m.group(3)),
                     "stream": int(m.group(4)), "message": m.group(5)}
+                continue
+            if line.startswith("held "):
+                self.held = line.split()[1:]
                 continue
             if line.startswith("done "):
                 self.summary = {k: int(v) for k, v in
@@ -532,6 +536,31 @@ def test_pull_stream_256mib_flat_memory():
          % (run.elapsed, run.summary["peak_rss_kb"]))
 
 
+def test_unread_stream_holds_back_only_itself():
+    """Per-stream backpressure: a 256 MiB pull stream opened and left unread
+    while 100 small transfers run on the same client and connection: they
+    all complete, the unread stream holds at most its flow-control window
+    (16 MiB: memory stays far below 256 MiB), and it is then read to the end
+    intact."""
+    size = 256 * 1024 * 1024
+    with mux_server() as srv:
+        run = drive(100, srv.url("/item/{i}"), "--held-stream", srv.url("/big/%d" % size),
+                    "--verify-pattern", timeout=60)
+        st = stats(srv)
+    expect_items_ok(run, range(100), st)
+    if run.held != ["200", str(size), "pattern=ok"]:
+        run.fail("the held stream: want 200, %d bytes, pattern ok; got %r" % (size, run.held),
+                 st)
+    if st["connections"] != 1:
+        run.fail("the held stream and 100 transfers used %d connections" % st["connections"],
+                 st)
+    if run.summary["peak_rss_kb"] > 64 * 1024:
+        run.fail("peak RSS %d KiB: the unread stream was buffered beyond its window"
+                 % run.summary["peak_rss_kb"], st)
+    note("held stream: 100 transfers beside an unread 256 MiB stream, peak RSS %d KiB"
+         % run.summary["peak_rss_kb"])
+
+
 def test_pull_stream_close_early():
     """hxc_stream_close after 1 MiB of 64 MiB cancels the transfer
     (RST_STREAM CANCEL) and the connection stays usable for the next stream.
@@ -653,6 +682,7 @@ TESTS = [
     test_upload_pause_and_resume,
     test_pull_stream_10mib,
     test_pull_stream_256mib_flat_memory,
+    test_unread_stream_holds_back_only_itself,
     test_pull_stream_close_early,
     test_h1_pool_cap,
     test_keepalive_expiry,
