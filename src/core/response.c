@@ -116,10 +116,25 @@ hxc_status hxc__response_add_trailer(hxc_response *r, const char *name, size_t n
     return add_field(&r->tnames, &r->tvalues, &r->ntrailers, &r->tcap, name, nlen, value, vlen);
 }
 
+/* The first allocation of a body: exactly its Content-Length (+1 for the
+ * NUL) when announced and plausible, so that it arrives without a growth
+ * copy; otherwise 4 KiB, doubling. */
+#define BODY_RESERVE_MAX ((size_t)1 << 30)
+
+static size_t first_body_cap(const hxc_response *r, size_t need)
+{
+    const char *cl = hxc_response_header(r, "content-length");
+    char *end;
+    unsigned long long n = cl ? strtoull(cl, &end, 10) : 0;
+    if (cl != NULL && end != cl && *end == '\0' && n + 1 >= need && n < BODY_RESERVE_MAX)
+        return (size_t)n + 1;
+    return need > 4096 ? need : 4096;
+}
+
 hxc_status hxc__response_append_body(hxc_response *r, const uint8_t *data, size_t len)
 {
     if (r->body_len + len + 1 > r->body_cap) {
-        size_t cap = r->body_cap ? r->body_cap : 4096;
+        size_t cap = r->body_cap ? r->body_cap : first_body_cap(r, r->body_len + len + 1);
         while (cap < r->body_len + len + 1)
             cap *= 2;
         uint8_t *b = realloc(r->body, cap);

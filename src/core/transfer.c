@@ -583,14 +583,22 @@ hxc_status hxc_get(const char *url, hxc_response **out, hxc_error *err)
  * quarter of it. */
 #define STREAM_HIGH_WATER (4u << 20)
 
+#define CHUNK_SIZE 65536
+
+struct chunk {
+    struct chunk *next;
+    size_t off, len, cap; /* data[off..len) is unread */
+    uint8_t data[];
+};
+
 struct hxc_stream {
     hxc_client *client;
     struct hxc_transfer *t;
     hxc_head_fn user_head;
     void *user;
     int head;                /* the final response head arrived */
-    uint8_t *buf;            /* received, not yet read */
-    size_t off, len, cap;
+    struct chunk *first, *last; /* received, not yet read: a list, so that */
+    size_t unread;              /* holding more never copies what is held */
     struct pconn *paused;    /* HTTP/1.1 connection we stopped reading */
     struct pconn *held;      /* HTTP/2 connection whose stream we hold */
 };
@@ -617,26 +625,29 @@ static int stream_body(void *user, const uint8_t *data, size_t len)
         hxc__conn_hold_stream(s->t->pc->conn, s->t, 1); /* these bytes count already */
         s->held = s->t->pc;
     }
-    if (s->off > 0 && s->off == s->len)
-        s->off = s->len = 0;
-    if (s->len + len > s->cap) {
-        if (s->off > 0) {
-            memmove(s->buf, s->buf + s->off, s->len - s->off);
-            s->len -= s->off;
-            s->off = 0;
+    while (len > 0) {
+        struct chunk *c = s->last;
+        if (c == NULL || c->len == c->cap) {
+            size_t cap = len > CHUNK_SIZE ? len : CHUNK_SIZE;
+            if ((c = malloc(sizeof *c + cap)) == NULL)
+                return 1;
+            c->next = NULL;
+            c->off = c->len = 0;
+            c->cap = cap;
+            if (s->last)
+                s->last->next = c;
+            else
+                s->first = c;
+            s->last = c;
         }
-        size_t cap = s->cap ? s->cap : 65536;
-        while (cap < s->len + len)
-            cap *= 2;
-        uint8_t *b = realloc(s->buf, cap);
-        if (b == NULL)
-            return 1;
-        s->buf = b;
-        s->cap = cap;
+        size_t n = c->cap - c->len < len ? c->cap - c->len : len;
+        memcpy(c->data + c->len, data, n);
+        c->len += n;
+        s->unread += n;
+        data += n;
+        len -= n;
     }
-    memcpy(s->buf + s->len, data, len);
-    s->len += len;
-    if (s->held == NULL && s->len - s->off >= STREAM_HIGH_WATER && s->t->pc) {
+    if (s->held == NULL && s->unread >= STREAM_HIGH_WATER && s->t->pc) {
         hxc__conn_pause_reading(s->t->pc->conn, 1);
         s->paused = s->t->pc;
     }
@@ -691,16 +702,24 @@ hxc_status hxc_stream_read(hxc_stream *s, void *buf, size_t cap, size_t *len, hx
     *len = 0;
     if (s == NULL)
         return hxc__err(err, HXC_E_INVALID_ARGUMENT, 0, "no stream");
-    while (s->off == s->len && !s->t->done)
+    while (s->unread == 0 && !s->t->done)
         hxc__client_loop_step(s->client, -1, err);
-    if (s->off < s->len) {
-        size_t n = s->len - s->off < cap ? s->len - s->off : cap;
-        memcpy(buf, s->buf + s->off, n);
-        s->off += n;
+    if (s->unread > 0) {
+        struct chunk *c = s->first;
+        size_t n = c->len - c->off < cap ? c->len - c->off : cap;
+        memcpy(buf, c->data + c->off, n);
+        c->off += n;
+        s->unread -= n;
+        if (c->off == c->len) {
+            s->first = c->next;
+            if (s->first == NULL)
+                s->last = NULL;
+            free(c);
+        }
         *len = n;
         if (s->held && s->t->pc == s->held)
             hxc__conn_stream_consumed(s->held->conn, s->t, n);
-        if (s->paused && s->len - s->off < STREAM_HIGH_WATER / 4)
+        if (s->paused && s->unread < STREAM_HIGH_WATER / 4)
             stream_unpause(s);
         return HXC_OK;
     }
@@ -719,6 +738,9 @@ void hxc_stream_close(hxc_stream *s)
     while (!s->t->done)
         hxc__client_loop_step(s->client, -1, NULL);
     hxc__transfer_free(s->t);
-    free(s->buf);
+    for (struct chunk *c = s->first, *next; c != NULL; c = next) {
+        next = c->next;
+        free(c);
+    }
     free(s);
 }
