@@ -62,22 +62,8 @@ else()
   set(hxc_anchors_out ${HXC_ANCHORS_C})
 endif()
 
-# ------------------------------------------ public suffix list (build machine)
-# src/x509/gen_psl.py is Python 3 stdlib: it runs as is on the build machine.
-find_program(PYTHON3 python3 REQUIRED NO_CMAKE_FIND_ROOT_PATH)
-file(READ ${CMAKE_SOURCE_DIR}/certs/PSL_VERSION HXC_PSL_VERSION)
-string(STRIP "${HXC_PSL_VERSION}" HXC_PSL_VERSION)
-set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/certs/PSL_VERSION)
-set(hxc_psl_out ${CMAKE_BINARY_DIR}/generated/hxc_psl.c)
-add_custom_command(
-  OUTPUT ${hxc_psl_out}
-  COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/generated
-  COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/src/x509/gen_psl.py
-          ${CMAKE_SOURCE_DIR}/certs/public_suffix_list.dat "${HXC_PSL_VERSION}" ${hxc_psl_out}
-  DEPENDS ${CMAKE_SOURCE_DIR}/src/x509/gen_psl.py ${CMAKE_SOURCE_DIR}/certs/public_suffix_list.dat
-          ${CMAKE_SOURCE_DIR}/certs/PSL_VERSION
-  COMMENT "Generating the public suffix table from certs/public_suffix_list.dat (${HXC_PSL_VERSION})"
-  VERBATIM)
+# ------------------------------------------- public suffix list (build time)
+include(${CMAKE_SOURCE_DIR}/src/x509/psl.cmake)
 
 # ---------------------------------------------------------------- libhxc
 # Everything above net/ is shared; the transport is hostnet_v1 (net/hostnet.c,
@@ -92,7 +78,7 @@ include(${CMAKE_SOURCE_DIR}/src/net/net.cmake)
 
 # hxc's own library code for one WASI target (both builds use these settings).
 function(hxc_wasi_library name)
-  add_library(${name} OBJECT ${ARGN} ${hxc_anchors_out} ${hxc_psl_out})
+  add_library(${name} OBJECT ${ARGN} ${hxc_anchors_out} ${HXC_PSL_C})
   target_include_directories(${name} PUBLIC ${CMAKE_SOURCE_DIR}/include ${CMAKE_SOURCE_DIR}/src
                                             ${HXC_WASI_BEARSSL_INCLUDE} ${HXC_WASI_NGHTTP2_INCLUDE}
                                             ${HXC_LLHTTP_INCLUDE})

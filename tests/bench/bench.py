@@ -17,6 +17,9 @@ rounds, after --warmup discarded rounds):
        curl --parallel --parallel-max 100 --http2 --cacert CA -s --config F
        nghttp -n -y -m 1000 URL
        h2load -n1000 -c1 -m100 URL           (the load generator: the limit)
+     plus, when valgrind is installed, one untimed run of hxc and of curl
+     [TLS 1.3, nginx] under callgrind: instructions per request, a figure
+     that does not move with the machine's load.
   1b. W1b: 100 GETs of a 100 KiB file over one connection: hxc, curl and
      h2load as in W1 (rows tagged "W1b"); target hxc/curl <= 0.55 (h2load's
      level) and peak RSS hxc/curl <= 0.25.
@@ -1778,6 +1781,25 @@ def group_header(log, tag, desc):
                              " (X25519 under both versions, the client's suite order)"))
 
 
+def callgrind_counts(tools, names, args, work):
+    """Instructions per request (callgrind's "Collected", one untimed run
+    each, divided by the requests) of the named W1 rows: a figure that,
+    unlike time, does not move with the machine's load. {} without
+    valgrind (Debian package 'valgrind')."""
+    out = {}
+    valgrind = shutil.which("valgrind")
+    for t in tools:
+        if valgrind is None or t.name not in names:
+            continue
+        cg = os.path.join(work, "callgrind.out")
+        r = run_child([valgrind, "--tool=callgrind", "--callgrind-out-file=" + cg] + t.argv,
+                      work, args.timeout * 10, env=t.env)
+        m = re.search(r"Collected : (\d+)", read_text(os.path.join(work, "child.err")))
+        if r.status == 0 and m:
+            out[t.name] = int(m.group(1)) / args.requests
+    return out
+
+
 def report_w1(tools, args, b, log):
     s = report_head(tools, log,
                     "Section 1 (W1): %d GETs of a 1 KiB file, one HTTP/2 TLS connection, %d "
@@ -1803,6 +1825,15 @@ def report_w1(tools, args, b, log):
                    + ("h2load",), tag)
     if args.runners:
         wasm_ratios(s, "time", 3.0, args, log)
+    cg = args.callgrind
+    if cg:
+        log("  callgrind instructions per request (one untimed run each, handshake and "
+            "process start included):")
+        for name, ir in sorted(cg.items()):
+            log("    %-*s %10.0f" % (RATIO_W - 2, name, ir))
+        if len(cg) == 2:
+            (n1, c), (n2, x) = sorted(cg.items())  # curl [..], hxc [..]
+            log("    %-*s %10.2f" % (RATIO_W - 2, "hxc/curl", x / c))
 
 
 def report_w1b(tools, args, b, log):
@@ -2077,6 +2108,7 @@ def parse_args(argv):
     args.broken = []
     args.runners = []   # the wasm runners that could be set up (WasmRunner)
     args.targets = []   # the TLS 1.3 issue's targets: (section, label, ratio, want, met)
+    args.callgrind = {}  # section 1: instructions per request
     return args
 
 
@@ -2199,6 +2231,9 @@ def main(argv):
             show_commands("section 1 (URL repeated; CA = $TMP/ca.pem; curl's --config F "
                           "lists %d url/output pairs)" % args.requests, t1, work, log)
             measure("section 1 (W1): %d x 1 KiB" % args.requests, t1, args, work, servers, log)
+            tag = ", nginx" if nginx else ""  # curl 7.88 --parallel can stall on nghttpd
+            args.callgrind = callgrind_counts(t1, {"hxc [TLS 1.3%s]" % tag,
+                                                   "curl [TLS 1.3%s]" % tag}, args, work)
             done.append((report_w1, t1))
         if "1b" in args.sections:
             t1b = w1b_tools(args, b)
