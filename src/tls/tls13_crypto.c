@@ -160,7 +160,7 @@ static br_poly1305_run poly_impl(void)
 
 const char *hxc__tls_crypto_impls(void)
 {
-    static char text[240];
+    static _Thread_local char text[240]; /* hxc_version may run on any thread */
     if (text[0] != '\0')
         return text;
     const br_block_ctr_class *aes = aes_ctr_impl();
