@@ -1308,6 +1308,9 @@ def w1b_tools(args, b):
     for tag, port, _ in b.groups():
         url = "https://localhost:%d/%s" % (port, MID_NAME)
         tag += W1B_TAG  # its own row names: section 1's rows keep theirs
+        if tag == W1B_TAG:  # nghttpd: the wasm runners too (hxc's default, TLS 1.3)
+            for rn in args.runners:
+                tools.append(hxc_w1_tool(args, b, wasm_flavour(rn, b, port), url, n, b.mid))
         for v in b.variants:
             tools.append(hxc_w1_tool(args, b, native_flavour(args, b, row("hxc", v, tag), v),
                                      url, n, b.mid))
@@ -2159,7 +2162,7 @@ def parse_args(argv):
 
 def main(argv):
     args = parse_args(argv)
-    wasm_sections = "1" in args.sections or "2" in args.sections
+    wasm_sections = any(x in args.sections for x in ("1", "1b", "2"))
     for tool in ("openssl", "nghttpd", "nghttp", "h2load", TIME) + \
             (("node",) if args.wasm and wasm_sections else ()):
         if not shutil.which(tool):
