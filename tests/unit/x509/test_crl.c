@@ -476,6 +476,15 @@ static void test_issuer_and_signature(void)
     ASSERT_CONTAINS(why, "expired");
 }
 
+/* A CRL whose only extra extension is a critical issuingDistributionPoint
+ * holding one primitive field [tag] (the scope flags, onlySomeReasons). */
+static struct crl_spec idp_spec(unsigned tag, const void *val, size_t len)
+{
+    struct crl_spec s = {.extra_exts = ext("551d1c", 1, tlv(DER_SEQUENCE, 1,
+                                                            prim(DER_CTX(tag), val, len)))};
+    return s;
+}
+
 static void test_extensions(void)
 {
     char why[200];
@@ -509,33 +518,26 @@ static void test_extensions(void)
     struct blob two[2] = {make_crl(&delta2), make_crl(&full)};
     ASSERT_EQ(check_with(two, 2, &LEAF_1003, &ca_key, NOW, why, sizeof why), HXC_OK);
     /* issuingDistributionPoint scopes */
-    struct crl_spec only_ca = {
-        .extra_exts = ext("551d1c", 1, tlv(DER_SEQUENCE, 1, prim(DER_CTX(2), &t, 1)))};
+    struct crl_spec only_ca = idp_spec(2, &t, 1);
     ASSERT_EQ(check1(&only_ca, &LEAF_1003, why, sizeof why), HXC_E_CERT_CRL);
     ASSERT_STREQ(why, "no CRL from issuer CN=Test CA covers the certificate: it holds only CA "
                       "certificates (onlyContainsCACerts)");
-    struct crl_spec only_ca2 = {
-        .extra_exts = ext("551d1c", 1, tlv(DER_SEQUENCE, 1, prim(DER_CTX(2), &t, 1)))};
+    struct crl_spec only_ca2 = idp_spec(2, &t, 1);
     ASSERT_EQ(check1(&only_ca2, &CA_1003, why, sizeof why), HXC_OK);
-    struct crl_spec only_user = {
-        .extra_exts = ext("551d1c", 1, tlv(DER_SEQUENCE, 1, prim(DER_CTX(1), &t, 1)))};
+    struct crl_spec only_user = idp_spec(1, &t, 1);
     ASSERT_EQ(check1(&only_user, &CA_1003, why, sizeof why), HXC_E_CERT_CRL);
     ASSERT_CONTAINS(why, "it holds only end-entity certificates (onlyContainsUserCerts)");
-    struct crl_spec only_user2 = {
-        .extra_exts = ext("551d1c", 1, tlv(DER_SEQUENCE, 1, prim(DER_CTX(1), &t, 1)))};
+    struct crl_spec only_user2 = idp_spec(1, &t, 1);
     ASSERT_EQ(check1(&only_user2, &LEAF_1003, why, sizeof why), HXC_OK);
-    struct crl_spec only_attr = {
-        .extra_exts = ext("551d1c", 1, tlv(DER_SEQUENCE, 1, prim(DER_CTX(5), &t, 1)))};
+    struct crl_spec only_attr = idp_spec(5, &t, 1);
     ASSERT_EQ(check1(&only_attr, &LEAF_1003, why, sizeof why), HXC_E_CERT_CRL);
     ASSERT_CONTAINS(why, "(onlyContainsAttributeCerts)");
     static const unsigned char reasons[] = {0x07, 0x80};
-    struct crl_spec some = {
-        .extra_exts = ext("551d1c", 1, tlv(DER_SEQUENCE, 1, prim(DER_CTX(3), reasons, 2)))};
+    struct crl_spec some = idp_spec(3, reasons, 2);
     ASSERT_EQ(check1(&some, &LEAF_1003, why, sizeof why), HXC_E_CERT_CRL);
     ASSERT_STREQ(why, "CRL from CN=Test CA covers only some reasons (onlySomeReasons), which is "
                       "not supported");
-    struct crl_spec indirect = {
-        .extra_exts = ext("551d1c", 1, tlv(DER_SEQUENCE, 1, prim(DER_CTX(4), &t, 1)))};
+    struct crl_spec indirect = idp_spec(4, &t, 1);
     ASSERT_EQ(check1(&indirect, &LEAF_1003, why, sizeof why), HXC_E_CERT_CRL);
     ASSERT_STREQ(why, "CRL from CN=Test CA is indirect (indirectCRL), which is not supported");
     /* a partitioned CRL (distributionPoint): only for certificates naming it */
